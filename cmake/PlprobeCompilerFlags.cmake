@@ -1,0 +1,35 @@
+# Warning and sanitizer flags shared by every plprobe target.
+# plprobe_add_library()/plprobe_add_executable() apply them, so a folder's
+# CMakeLists.txt never repeats them.
+
+add_library(plprobe_flags INTERFACE)
+target_compile_options(plprobe_flags INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Woverloaded-virtual
+  -Wimplicit-fallthrough -Wcast-align
+  # g++ 12 misreads Boost 1.74's awaitable frame allocator (operator new and
+  # delete are both Asio's recycling allocator) as a mismatched pair.
+  -Wno-mismatched-new-delete)
+if(PLPROBE_WERROR)
+  target_compile_options(plprobe_flags INTERFACE -Werror)
+endif()
+# Boost 1.74's Asio predates g++ 12's coroutine diagnostics; this keeps its
+# headers quiet without hiding our own warnings (they are system headers).
+target_compile_definitions(plprobe_flags INTERFACE BOOST_ASIO_NO_DEPRECATED)
+
+if(PLPROBE_SANITIZE)
+  string(REPLACE "," ";" _sanitizers "${PLPROBE_SANITIZE}")
+  set(_san_flags "-fsanitize=${PLPROBE_SANITIZE}" -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  target_compile_options(plprobe_flags INTERFACE ${_san_flags})
+  target_link_options(plprobe_flags INTERFACE ${_san_flags})
+endif()
+
+function(plprobe_add_library name)
+  add_library(${name} STATIC ${ARGN})
+  target_link_libraries(${name} PUBLIC plprobe_flags)
+  target_include_directories(${name} PUBLIC "${PROJECT_SOURCE_DIR}")
+endfunction()
+
+function(plprobe_add_executable name)
+  add_executable(${name} ${ARGN})
+  target_link_libraries(${name} PRIVATE plprobe_flags)
+endfunction()

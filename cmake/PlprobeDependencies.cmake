@@ -1,0 +1,18 @@
+# Every dependency comes from a Debian 12 package (scripts/setup.sh installs
+# them); nothing is downloaded at configure time.
+find_package(Threads REQUIRED)
+find_package(Boost 1.74 REQUIRED)
+find_package(OpenSSL 3 REQUIRED)
+find_package(fmt REQUIRED)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(CARES REQUIRED IMPORTED_TARGET libcares>=1.18)
+pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka)
+pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
+if(PLPROBE_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+endif()
+if(PLPROBE_BUILD_BENCHMARKS)
+  find_package(benchmark REQUIRED)
+endif()

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs everything plprobe needs from Debian 12 packages (idempotent: only
+# missing packages are installed) and builds it into build/.
+#
+#   scripts/setup.sh              install + configure + build
+#   scripts/setup.sh --deps-only  install only
+#
+# Environment: BUILD_DIR (default build), CMAKE_ARGS (extra configure flags).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config git
+  # libraries (find_package / pkg-config)
+  libboost-dev libc-ares-dev libssl-dev librdkafka-dev libpq-dev libmariadb-dev libbson-dev
+  libcli11-dev nlohmann-json3-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
+  # real peers for tests and the demo
+  unbound openssl postgresql mariadb-server nodejs npm
+  # network namespaces and firewall rules for the blackhole tests
+  iproute2 nftables procps util-linux
+  # comparison peers for bench/
+  nmap kcat iperf3 socat
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -q
+  # Debian's server packages try to start their service after install; there
+  # is no init system here, and tests start their own servers anyway.
+  $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+if [ "${1:-}" = "--deps-only" ]; then exit 0; fi
+
+build_dir="${BUILD_DIR:-build}"
+# shellcheck disable=SC2086
+cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPLPROBE_WERROR=ON ${CMAKE_ARGS:-}
+cmake --build "$build_dir"
