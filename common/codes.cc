@@ -76,6 +76,41 @@ constexpr std::array kCodes = {
     CodeInfo{Code::protocol_closed, "protocol_closed", "handshake",
              "connected but the server closed the connection during the protocol handshake",
              "The server rejected the connection before answering: check its logs and TLS requirements."},
+    // Kafka: the bootstrap answered; these say what a Kafka client would hit next.
+    CodeInfo{Code::kafka_broker_unresolvable, "kafka_broker_unresolvable", "handshake",
+             "reached the bootstrap broker, but a broker's advertised host name does not resolve",
+             "Clients connect to the host:port each broker advertises (advertised.listeners), not to the bootstrap "
+             "address: make every advertised name resolve from this network (private hosted zone, or the endpoint's "
+             "custom private DNS name for each broker)."},
+    CodeInfo{Code::kafka_broker_unreachable, "kafka_broker_unreachable", "handshake",
+             "reached the bootstrap broker, but could not connect to a broker at its advertised address",
+             "Every broker must be reachable at the host:port it advertises: check the NLB listener and target for "
+             "that broker's port, security groups, and that the broker is up."},
+    CodeInfo{Code::kafka_advertised_mismatch, "kafka_advertised_mismatch", "handshake",
+             "reached the bootstrap through one name, but the brokers advertise addresses this network cannot use",
+             "Set advertised.listeners to names that resolve and route from the client's network, or give every "
+             "advertised name a private DNS record that leads to that broker (MSK: one endpoint per broker, or "
+             "multi-VPC private connectivity with its per-broker ports)."},
+    CodeInfo{Code::kafka_sasl_mechanism_unsupported, "kafka_sasl_mechanism_unsupported", "handshake",
+             "found that the listener does not enable the SASL mechanism asked for",
+             "Use one of the mechanisms the broker lists (see facts.sasl), or the port of the listener that enables "
+             "yours (MSK: 9096 SASL/SCRAM, 9098 IAM, 9094 TLS, 9092 plaintext)."},
+    CodeInfo{Code::kafka_auth_failed, "kafka_auth_failed", "handshake",
+             "was refused by the broker: authentication or authorization failed",
+             "Check the user name, the password (PLPROBE_SASL_PASSWORD or --sasl-password-file) and the mechanism; "
+             "for MSK SASL/SCRAM, the secret must be associated with the cluster and ACLs must allow the user."},
+    CodeInfo{Code::kafka_auth_required, "kafka_auth_required", "handshake",
+             "found a SASL listener and had no credentials to read metadata and walk the brokers",
+             "Pass --sasl-mechanism, --sasl-user and the password (PLPROBE_SASL_PASSWORD or --sasl-password-file), "
+             "or probe the cluster's TLS or plaintext port to see its brokers."},
+    CodeInfo{Code::kafka_protocol_error, "kafka_protocol_error", "handshake",
+             "got an answer that is not valid Kafka protocol, or a Kafka error code",
+             "Check that the port belongs to a Kafka listener and that TLS matches (kafka:// for plaintext, "
+             "kafka+tls:// for TLS); the message names the broker's error code when there was one."},
+    CodeInfo{Code::kafka_topic_missing, "kafka_topic_missing", "handshake",
+             "found the cluster healthy but not the topic asked for",
+             "Check the topic name (names are case-sensitive) and that it exists on this cluster; auto-creation is "
+             "never triggered by plprobe."},
 };
 
 // boost::system::error_category has a protected non-virtual destructor by

@@ -49,6 +49,15 @@ enum class Code : int {
   // Application protocols share these when nothing more specific fits.
   protocol_timeout,
   protocol_closed,
+  // Kafka (probes/kafka).
+  kafka_broker_unresolvable,
+  kafka_broker_unreachable,
+  kafka_advertised_mismatch,
+  kafka_sasl_mechanism_unsupported,
+  kafka_auth_failed,
+  kafka_auth_required,
+  kafka_protocol_error,
+  kafka_topic_missing,
 };
 
 // What a code means, for humans. `summary` completes "The probe ...",

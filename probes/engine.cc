@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "common/when_all.h"
 #include "probes/protocol.h"
 
 namespace plprobe::probes {
@@ -22,28 +23,6 @@ namespace {
 // server, plus TCP for truncated answers).
 constexpr long kReservedDescriptors = 16;
 constexpr long kReservedPerThread = 4;
-
-// Runs tasks concurrently on the current executor and resumes when all
-// have finished (Boost 1.74 has no parallel_group).
-awaitable<void> when_all(std::vector<awaitable<void>> tasks) {
-  auto executor = co_await asio::this_coro::executor;
-  std::size_t remaining = tasks.size();
-  std::exception_ptr first_error;
-  asio::steady_timer all_done(executor, Clock::time_point::max());
-  for (auto& task : tasks) {
-    asio::co_spawn(executor, std::move(task), [&](std::exception_ptr error) {
-      if (error && !first_error) first_error = error;
-      if (--remaining == 0) all_done.cancel();
-    });
-  }
-  // Every completion runs on this thread before we resume: the last one
-  // cancels the timer, so the references above stay valid.
-  if (remaining > 0) {
-    error_code ignored;
-    co_await all_done.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-  }
-  if (first_error) std::rethrow_exception(first_error);
-}
 
 Json dns_facts(const resolvers::Resolution& resolution, const resolvers::ResolvedAddress* address) {
   Json facts = {

@@ -1,5 +1,6 @@
 #include <array>
 
+#include "probes/kafka/kafka_probe.h"
 #include "probes/protocol.h"
 
 namespace plprobe::probes {
@@ -9,6 +10,10 @@ namespace {
 const std::array kSchemes = {
     Scheme{"tcp", "tcp", 0, false, "tcp://HOST:PORT", nullptr},
     Scheme{"tls", "tls", 0, true, "tls://HOST:PORT", nullptr},
+    // Kafka's default plaintext port; TLS ports differ (9093 upstream
+    // convention, 9094 and 9096 on MSK), so kafka+tls needs one.
+    Scheme{"kafka", "kafka", 9092, false, "kafka://HOST[:PORT]", &kafka::make_kafka_protocol},
+    Scheme{"kafka+tls", "kafka", 0, true, "kafka+tls://HOST:PORT", &kafka::make_kafka_protocol},
 };
 
 }  // namespace

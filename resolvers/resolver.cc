@@ -1,5 +1,7 @@
 #include "resolvers/resolver.h"
 
+#include "resolvers/dns_message.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -84,14 +86,6 @@ std::string endpoint_text(const sockaddr* address) {
     return fmt::format("[{}]:{}", text, ntohs(in6->sin6_port));
   }
   return "?";
-}
-
-bool same_name(std::string_view a, std::string_view b) {
-  while (!a.empty() && a.back() == '.') a.remove_suffix(1);
-  while (!b.empty() && b.back() == '.') b.remove_suffix(1);
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-  });
 }
 
 void library_init_once() {
@@ -438,12 +432,15 @@ void AresResolver::record(QueryContext& context, int status, unsigned char* answ
     } else if (out.addresses.empty()) {
       out.status = ARES_ENODATA;
     }
-    if (host != nullptr) {
-      for (char** alias = host->h_aliases; alias != nullptr && *alias != nullptr; ++alias) {
-        if (!same_name(*alias, lookup.name)) out.cname_chain.emplace_back(*alias);
-      }
-      if (host->h_name != nullptr && !same_name(host->h_name, lookup.name)) out.cname_chain.emplace_back(host->h_name);
-      ares_free_hostent(host);
+    if (host != nullptr) ares_free_hostent(host);
+  }
+  if (answer != nullptr && (out.status == ARES_SUCCESS || out.status == ARES_ENODATA)) {
+    auto chain = read_cname_chain(answer, static_cast<std::size_t>(length));
+    if (!chain) {
+      out.status = ARES_EBADRESP;
+      out.addresses.clear();
+    } else {
+      for (const auto& hop : *chain) out.cname_chain.push_back(hop.target);
     }
   }
   if (--lookup.pending == 0) finish(lookup);

@@ -1,0 +1,1 @@
+plprobe_add_fuzzer(dns_message LIBS plprobe_resolvers)
