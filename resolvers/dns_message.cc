@@ -11,7 +11,9 @@ namespace {
 // RFC 1035 §4.1.1: the header is 12 octets; QDCOUNT at 4, ANCOUNT at 6.
 constexpr std::size_t kHeaderSize = 12;
 // RFC 1035 §3.2.2: TYPE CNAME is 5. §4.1.3: TYPE, CLASS, TTL, RDLENGTH = 10 octets.
+constexpr int kTypeA = 1;
 constexpr int kTypeCname = 5;
+constexpr int kTypeAaaa = 28;  // RFC 3596 §2.1
 constexpr std::size_t kFixedRrFields = 10;
 // A chain longer than this is a loop or an attack; resolvers give up far earlier.
 constexpr std::size_t kMaxHops = 32;
@@ -63,6 +65,9 @@ std::optional<std::vector<CnameHop>> read_cname_chain(const unsigned char* messa
     const std::size_t data_length = read16(message + offset + 8);
     offset += kFixedRrFields;
     if (offset + data_length > length) return std::nullopt;
+    // An address record of the wrong size is malformed (RFC 1035 §3.4.1,
+    // RFC 3596 §2.2); c-ares skips it silently, a diagnosis must not.
+    if ((type == kTypeA && data_length != 4) || (type == kTypeAaaa && data_length != 16)) return std::nullopt;
     if (type == kTypeCname) {
       std::size_t data_offset = offset;
       auto target = expand(message, length, data_offset);

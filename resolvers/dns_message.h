@@ -24,7 +24,8 @@ struct CnameHop {
 
 // The CNAME records of `message`'s answer section, ordered as a chain
 // starting at the question name (records that do not continue the chain are
-// dropped). nullopt when the message is malformed.
+// dropped). nullopt when the message is malformed, including an A or AAAA
+// record whose data is not 4 or 16 bytes long.
 std::optional<std::vector<CnameHop>> read_cname_chain(const unsigned char* message, std::size_t length);
 
 }  // namespace plprobe::resolvers

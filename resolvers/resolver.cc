@@ -107,6 +107,7 @@ struct Lookup {
   std::string name;
   int pending = 0;
   bool done = false;
+  bool abandoned = false;  // every caller gave up waiting (deadline)
   Answer a;
   Answer aaaa;
   Resolution result;
@@ -155,6 +156,7 @@ class AresResolver final : public Resolver {
   std::shared_ptr<Lookup> start(const std::string& name);
   void record(QueryContext& context, int status, unsigned char* answer, int length);
   void finish(Lookup& lookup);
+  void abandon(Lookup& lookup);
   std::optional<Resolution> from_hosts_file(const std::string& name);
 
   static const ares_socket_functions kSocketFunctions;
@@ -503,6 +505,19 @@ void AresResolver::finish(Lookup& lookup) {
   for (auto* waiter : lookup.waiters) waiter->cancel();
 }
 
+// Nobody waits for this lookup any more. c-ares 1.18 cannot cancel one
+// query, only all of them; once every lookup in flight is abandoned, cancel
+// them all so c-ares closes its sockets and timer and the event loop can
+// finish, instead of running c-ares' own retries for answers no one reads.
+void AresResolver::abandon(Lookup& lookup) {
+  lookup.abandoned = true;
+  for (const auto& [name_in_flight, other] : in_flight_) {
+    if (!other->abandoned) return;
+  }
+  ares_cancel(channel_);  // runs every callback with ARES_ECANCELLED
+  update_timer();
+}
+
 awaitable<Resolution> AresResolver::resolve(std::string name, const Deadline& deadline, bool expect_private) {
   const auto started = Clock::now();
   Resolution result;
@@ -525,6 +540,7 @@ awaitable<Resolution> AresResolver::resolve(std::string name, const Deadline& de
       error_code ec;
       co_await waiter.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       std::erase(lookup->waiters, &waiter);
+      if (!lookup->done && lookup->waiters.empty()) abandon(*lookup);
     }
     if (lookup->done) {
       result = lookup->result;

@@ -62,6 +62,11 @@ TEST(CnameChain, RejectsTruncatedAndLyingMessages) {
                               record("alias.test", 5, 60, encode_name("a.test") + "junk");
   EXPECT_FALSE(chain_of(rdata_overrun).has_value()) << "CNAME rdata must be exactly one name";
   EXPECT_FALSE(read_cname_chain(nullptr, 0).has_value());
+  std::string short_address = header(7, 0x8180, 1, 1) + question("a.test", 1) +
+                              record("a.test", 1, 60, std::string("\x0a\x00\x01", 3));
+  EXPECT_FALSE(chain_of(short_address).has_value()) << "an A record must hold 4 bytes";
+  std::string short_v6 = header(7, 0x8180, 1, 1) + question("a.test", 28) + record("a.test", 28, 60, std::string(15, '\0'));
+  EXPECT_FALSE(chain_of(short_v6).has_value()) << "an AAAA record must hold 16 bytes";
 }
 
 TEST(CnameChain, TreatsTtlsWithTheTopBitAsZero) {
