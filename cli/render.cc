@@ -28,6 +28,8 @@ std::string pad(const std::string& text, std::size_t width) {
 
 }  // namespace
 
+std::string json_line(const ProbeResult& result);
+
 void Tally::add(const ProbeResult& result) {
   ++results;
   if (!result.ok()) ++failures;
@@ -36,18 +38,26 @@ void Tally::add(const ProbeResult& result) {
 
 int Tally::exit_code() const { return failures > 0 ? 1 : 0; }
 
-void write_json_line(std::FILE* out, const ProbeResult& result) {
+std::string json_line(const ProbeResult& result) {
   auto line = to_json(result).dump(-1, ' ', false, Json::error_handler_t::replace);
   line.push_back('\n');
+  return line;
+}
+
+void write_json_line(std::FILE* out, const ProbeResult& result) {
+  const auto line = json_line(result);
   std::fwrite(line.data(), 1, line.size(), out);
 }
 
 void JsonLinesSink::accept(std::size_t, ProbeResult result) {
+  const auto line = json_line(result);
+  std::lock_guard lock(mutex_);
   tally_.add(result);
-  write_json_line(out_, result);
+  std::fwrite(line.data(), 1, line.size(), out_);
 }
 
 void TableSink::accept(std::size_t target_index, ProbeResult result) {
+  std::lock_guard lock(mutex_);
   tally_.add(result);
   results_.emplace_back(target_index, std::move(result));
 }

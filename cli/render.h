@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <map>
 #include <mutex>
+#include <mutex>
 #include <vector>
 
 #include "common/result.h"
@@ -22,6 +23,7 @@ struct Tally {
   int exit_code() const;  // 0 all ok, 1 any failure
 };
 
+// Formats each result on the calling thread, then writes it under a lock.
 class JsonLinesSink final : public probes::ResultSink {
  public:
   explicit JsonLinesSink(std::FILE* out) : out_(out) {}
@@ -30,13 +32,14 @@ class JsonLinesSink final : public probes::ResultSink {
 
  private:
   std::FILE* out_;
+  std::mutex mutex_;
   Tally tally_;
 };
 
 class TableSink final : public probes::ResultSink {
  public:
   TableSink(std::FILE* out, bool colour) : out_(out), colour_(colour) {}
-  void accept(std::size_t target_index, ProbeResult result) override;
+  void accept(std::size_t target_index, ProbeResult result) override;  // thread-safe
   // Prints every result, ordered by target then arrival, and a summary line.
   void finish();
   const Tally& tally() const { return tally_; }
@@ -44,6 +47,7 @@ class TableSink final : public probes::ResultSink {
  private:
   std::FILE* out_;
   bool colour_;
+  std::mutex mutex_;
   Tally tally_;
   std::vector<std::pair<std::size_t, ProbeResult>> results_;
 };

@@ -45,13 +45,9 @@ struct Shared {
   const EngineOptions& options;
   ResultSink& sink;
   std::shared_ptr<TlsClientContext> tls;
-  std::mutex sink_mutex;
   std::atomic<std::size_t> next{0};
 
-  void emit(std::size_t index, ProbeResult result) {
-    std::lock_guard lock(sink_mutex);
-    sink.accept(index, std::move(result));
-  }
+  void emit(std::size_t index, ProbeResult result) { sink.accept(index, std::move(result)); }
 };
 
 class Worker {
@@ -203,7 +199,8 @@ class Worker {
     Connection connection(io_.get_executor());
     const tcp::endpoint endpoint(resolved.address, target.port);
     auto phase_start = Clock::now();
-    Status status = co_await connection.connect(endpoint, deadline);
+    const bool transport_only = target.scheme->make_protocol == nullptr;
+    Status status = co_await connection.connect(endpoint, deadline, /*no_delay=*/!transport_only);
     result.phases.connect_ms = elapsed_ms(phase_start);
     const auto& settings = shared_.options.settings;
     const std::string server_name = settings.sni.empty() ? target.host : settings.sni;
@@ -225,7 +222,13 @@ class Worker {
     } else if (!status.ok()) {
       result.fail(status);
     }
-    connection.close();
+    // A transport-only probe sent no application data: close with RST and
+    // keep no TIME_WAIT (see Connection::abort).
+    if (transport_only) {
+      connection.abort();
+    } else {
+      connection.close();
+    }
     result.phases.total_ms = elapsed_ms(started);
     if (result.ok() && result.message.empty()) result.message = success_message(connection, result);
   }
@@ -284,9 +287,18 @@ SampleSummary summarize(std::vector<double> samples_ms, int lost) {
 
 Status run_probes(const std::vector<Target>& targets, const EngineOptions& options, ResultSink& sink,
                   EngineReport& report) {
-  std::string error;
-  Shared shared(targets, options, sink, TlsClientContext::create(options.tls, error));
-  if (!shared.tls) return Status::failure(Code::tls_handshake_failed, error, "Check the --ca file: it must be PEM.");
+  // Loading the system's CA bundle costs tens of milliseconds: only runs
+  // that may speak TLS pay for it (and a given --ca is always checked).
+  const bool may_use_tls = !options.tls.ca_file.empty() || std::any_of(targets.begin(), targets.end(), [](const Target& t) {
+    return t.scheme->tls_first || t.scheme->make_protocol != nullptr;
+  });
+  std::shared_ptr<TlsClientContext> tls;
+  if (may_use_tls) {
+    std::string error;
+    tls = TlsClientContext::create(options.tls, error);
+    if (!tls) return Status::failure(Code::tls_handshake_failed, error, "Check the --ca file: it must be PEM.");
+  }
+  Shared shared(targets, options, sink, std::move(tls));
   if (targets.empty()) return Status::success();
 
   int threads = options.threads > 0 ? options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));

@@ -42,7 +42,9 @@ struct EngineOptions {
 };
 
 // Receives results as they finish. The engine calls it from its worker
-// threads, one call at a time (it holds a lock around each call).
+// threads, possibly at the same time: an implementation synchronises
+// itself, and should do its expensive work (formatting) outside its lock so
+// threads do not queue behind one another.
 class ResultSink {
  public:
   virtual ~ResultSink() = default;

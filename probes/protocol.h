@@ -28,7 +28,7 @@ namespace plprobe::probes {
 struct ProbeContext {
   asio::any_io_executor executor;
   resolvers::Resolver& resolver;
-  TlsClientContext* tls;  // nullptr when no TLS context could be made
+  TlsClientContext* tls;  // set whenever the scheme has a protocol or starts with TLS
   const ProbeSettings& settings;
   Deadline& deadline;
   const Target& target;

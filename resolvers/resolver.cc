@@ -528,7 +528,7 @@ awaitable<Resolution> AresResolver::resolve(std::string name, const Deadline& de
     result.name = name;
     result.source = "literal";
     result.addresses.push_back({literal, 0, classify(literal)});
-    result.message = fmt::format("{} is an address literal", name);
+    result.message = "address literal";
   } else if (use_hosts_file_ && (from_hosts = from_hosts_file(name))) {
     result = std::move(*from_hosts);
   } else {

@@ -35,6 +35,13 @@ void Connection::close() {
   socket().close(ignored);
 }
 
+void Connection::abort() {
+  error_code ignored;
+  auto& lowest = socket();
+  if (lowest.is_open()) lowest.set_option(asio::socket_base::linger(true, 0), ignored);
+  lowest.close(ignored);
+}
+
 std::size_t Connection::unread_bytes() {
   error_code ec;
   std::size_t pending = socket().available(ec);
@@ -58,7 +65,7 @@ awaitable<error_code> Connection::guarded(Deadline& deadline, Operation operatio
   co_return ec;
 }
 
-awaitable<Status> Connection::connect(const tcp::endpoint& endpoint, Deadline& deadline) {
+awaitable<Status> Connection::connect(const tcp::endpoint& endpoint, Deadline& deadline, bool no_delay) {
   peer_ = endpoint;
   error_code ec;
   while (true) {
@@ -76,7 +83,7 @@ awaitable<Status> Connection::connect(const tcp::endpoint& endpoint, Deadline& d
   ec = co_await guarded(deadline, [&](auto token) { return plain_.async_connect(endpoint, token); });
   if (!ec) {
     error_code ignored;
-    plain_.set_option(tcp::no_delay(true), ignored);  // protocol exchanges are small request/answer pairs
+    if (no_delay) plain_.set_option(tcp::no_delay(true), ignored);  // small request/answer exchanges
     co_return Status::success();
   }
   close();

@@ -35,7 +35,8 @@ class Connection {
   // TCP connect. When the process is out of descriptors it waits and tries
   // again until the deadline (the engine's concurrency cap normally
   // prevents that), so running out of descriptors queues, never fails.
-  awaitable<Status> connect(const tcp::endpoint& endpoint, Deadline& deadline);
+  // `no_delay` sets TCP_NODELAY for request/answer protocols.
+  awaitable<Status> connect(const tcp::endpoint& endpoint, Deadline& deadline, bool no_delay = true);
 
   // TLS handshake over the connected socket. `server_name` is the SNI and
   // the name to verify (an IP literal: no SNI, the address is verified).
@@ -58,7 +59,12 @@ class Connection {
   const tcp::endpoint& peer() const { return peer_; }
   std::string peer_text() const;
 
+  // Graceful close (FIN). Idempotent.
   void close();
+  // Abortive close (RST, SO_LINGER 0), as port scanners do: the prober keeps
+  // no TIME_WAIT entry, so tens of thousands of probes do not use up the
+  // ephemeral ports. Only for connections that carried no application data.
+  void abort();
 
  private:
   template <typename Operation>

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -15,8 +16,10 @@ namespace plprobe::probes::testing {
 class CollectingSink final : public ResultSink {
  public:
   void accept(std::size_t target_index, ProbeResult result) override {
+    std::lock_guard lock(mutex);
     results.emplace_back(target_index, std::move(result));
   }
+  std::mutex mutex;
   std::vector<std::pair<std::size_t, ProbeResult>> results;
 };
 
