@@ -123,10 +123,13 @@ int run_resolve(const ResolveFlags& flags) {
 
 void add_resolve_command(CLI::App& command, Run& run) {
   auto flags = std::make_shared<ResolveFlags>();
-  command.add_option("names", flags->names, "DNS names to resolve")->required();
-  command.add_option("--dns-server", flags->dns_servers, "DNS server IP[:PORT] to ask instead of the system's (repeatable)");
-  command.add_option("-t,--timeout", flags->timeout, "Deadline for each name (3s, 500ms, ...)")->capture_default_str();
-  command.add_option("--family", flags->family, "Address families: 4, 6 or any")->capture_default_str();
+  command.add_option("names", flags->names, "DNS names to resolve")->type_name("NAME")->required();
+  command.add_option("--dns-server", flags->dns_servers, "DNS server IP[:PORT] to ask instead of the system's (repeatable)")
+      ->type_name("IP[:PORT]");
+  command.add_option("-t,--timeout", flags->timeout, "Deadline for each name (3s, 500ms, ...)")
+      ->type_name("DURATION")
+      ->capture_default_str();
+  command.add_option("--family", flags->family, "Address families: 4, 6 or any")->type_name("4|6|any")->capture_default_str();
   command.add_flag("--expect-private", flags->expect_private, "Fail names that resolve to public addresses");
   command.add_flag("--json", flags->json, "Print JSON Lines (the result contract, kind \"dns\")");
   command.footer(kResolveFooter);

@@ -20,7 +20,7 @@ packages=(
   # network namespaces and firewall rules for the blackhole tests
   iproute2 nftables procps util-linux
   # comparison peers for bench/
-  nmap kcat iperf3 socat
+  nmap kcat iperf3 socat time bc
 )
 
 missing=()

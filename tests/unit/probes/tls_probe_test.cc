@@ -231,7 +231,7 @@ TEST_F(TlsProbe, PeerThatNeverAnswersTimesOutAtTheDeadline) {
   const auto result = run_targets({fmt::format("tls://127.0.0.1:{}", silent.port())}, options).only();
   EXPECT_EQ(result.outcome, Code::tls_timeout);
   EXPECT_GE(result.phases.total_ms, 400.0);
-  EXPECT_LT(result.phases.total_ms, 400.0 * 1.1);
+  EXPECT_LT(result.phases.total_ms, 400.0 * 1.25) << "ends at the deadline, give or take scheduling";
 }
 
 TEST_F(TlsProbe, PeerThatClosesOrResetsDuringTheHandshake) {
