@@ -43,5 +43,7 @@ struct Command {
 void add_resolve_command(CLI::App& command, Run& run);
 void add_probe_command(CLI::App& command, Run& run);
 void add_codes_command(CLI::App& command, Run& run);
+void add_validate_command(CLI::App& command, Run& run);
+void add_subnets_command(CLI::App& command, Run& run);
 
 }  // namespace plprobe::cli

@@ -21,6 +21,8 @@ constexpr std::array kCommands = {
     Command{"resolve", "Resolve names with c-ares and classify every address", plprobe::cli::add_resolve_command},
     Command{"probe", "Connect to targets (tcp://, tls://, ...) and report each phase", plprobe::cli::add_probe_command},
     Command{"codes", "List every outcome code with its meaning and hint", plprobe::cli::add_codes_command},
+    Command{"validate", "Check a reverse private endpoint against AWS CLI evidence and probe results", plprobe::cli::add_validate_command},
+    Command{"subnets", "Free /28 blocks per resource gateway subnet (how many more endpoints fit)", plprobe::cli::add_subnets_command},
 };
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {

@@ -26,6 +26,27 @@ std::string pad(const std::string& text, std::size_t width) {
   return text.size() >= width ? text : text + std::string(width - text.size(), ' ');
 }
 
+// Sub-results a protocol reports per node in facts.brokers (the Kafka
+// broker walk): one short line each under the result, so the table shows
+// the walk broker by broker as the JSON does.
+void print_walk(std::FILE* out, const ProbeResult& result, const std::string& indent, bool colour) {
+  const auto walk = result.facts.find("brokers");
+  if (walk == result.facts.end() || !walk->is_array()) return;
+  for (const auto& node : *walk) {
+    if (!node.is_object() || !node.contains("outcome") || !node["outcome"].is_string()) continue;
+    const std::string outcome = node["outcome"].get<std::string>();
+    std::string line = fmt::format("node {}  {}  {}", node.value("node_id", -1), node.value("advertised", std::string("-")),
+                                   outcome);
+    if (node.contains("underlying") && node["underlying"].is_string()) {
+      line += fmt::format(" ({})", node["underlying"].get<std::string>());
+    }
+    if (node.contains("phases_ms") && node["phases_ms"].is_object()) {
+      line += fmt::format("  {:.3f} ms", node["phases_ms"].value("total", 0.0));
+    }
+    fmt::print(out, "{}{}\n", indent, paint(colour, outcome == "ok" ? kDim : kRed, line));
+  }
+}
+
 }  // namespace
 
 std::string json_line(const ProbeResult& result);
@@ -101,6 +122,7 @@ void print_table(std::FILE* out, const std::vector<const ProbeResult*>& results,
     fmt::print(out, "{}\n", line);
     const std::string indent(outcome_width + 2, ' ');
     if (!result->message.empty()) fmt::print(out, "{}{}\n", indent, result->message);
+    print_walk(out, *result, indent, colour);
     if (result->tls && !result->tls->subject.empty() && result->ok()) {
       const auto& tls = *result->tls;
       std::string sans;

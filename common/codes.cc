@@ -111,6 +111,136 @@ constexpr std::array kCodes = {
              "found the cluster healthy but not the topic asked for",
              "Check the topic name (names are case-sensitive) and that it exists on this cluster; auto-creation is "
              "never triggered by plprobe."},
+    // Postgres: what a PostgreSQL client meets on its way in (Frontend/Backend Protocol, chapter 55).
+    CodeInfo{Code::postgres_protocol_error, "postgres_protocol_error", "handshake",
+             "got an answer that is not PostgreSQL wire protocol (v3)",
+             "Check that the port belongs to PostgreSQL (default 5432) and not to another service or a proxy that "
+             "speaks something else; the message says what answered when it could tell."},
+    CodeInfo{Code::postgres_tls_unavailable, "postgres_tls_unavailable", "tls",
+             "asked for TLS and the server declined it (answered 'N' to SSLRequest)",
+             "The server has ssl = off (or a proxy in front strips TLS): turn TLS on (RDS and Aurora always offer "
+             "it), or run with --tls prefer to see what else answers. plprobe never falls back to plaintext when "
+             "--tls require or verify-full asks for TLS."},
+    CodeInfo{Code::postgres_bytes_before_tls, "postgres_bytes_before_tls", "tls",
+             "received bytes after the server's 'S' and before the TLS handshake",
+             "Something between you and the server injects data into the connection (CVE-2021-23222 buffer "
+             "stuffing): a server or proxy must send nothing after 'S' but the TLS handshake. Check proxies and "
+             "load balancers on the path; do not connect clients through it."},
+    CodeInfo{Code::postgres_tls_required, "postgres_tls_required", "tls",
+             "was refused because the server accepts this connection only over TLS",
+             "pg_hba.conf only has hostssl lines for this user and address (or RDS rds.force_ssl = 1): probe with "
+             "--tls prefer, require or verify-full, and connect ClickPipes with TLS."},
+    CodeInfo{Code::postgres_auth_rejected, "postgres_auth_rejected", "handshake",
+             "was refused before authentication: no pg_hba.conf entry allows this host, user and database",
+             "Add a pg_hba.conf line (host or hostssl) for the ClickPipes user, the database and the client address "
+             "range (the VPC endpoint's or NAT's addresses, as the server sees them) and reload "
+             "(SELECT pg_reload_conf()); check that the role exists and may log in."},
+    CodeInfo{Code::postgres_auth_failed, "postgres_auth_failed", "handshake",
+             "was refused: authentication failed for the user",
+             "Check the user name and the password (PLPROBE_PASSWORD or --password-file); the message names the "
+             "method the server asked for (md5, SCRAM-SHA-256, ...)."},
+    CodeInfo{Code::postgres_database_missing, "postgres_database_missing", "handshake",
+             "was told that the database does not exist",
+             "Check the database name in the target (postgres://USER@HOST/DB; without one the server uses the "
+             "user's name); names are case-sensitive."},
+    CodeInfo{Code::postgres_server_unavailable, "postgres_server_unavailable", "handshake",
+             "was turned away: too many connections, or the server is starting, stopping or in recovery",
+             "Try again later; if it persists, raise max_connections (RDS: the DB parameter group) or close idle "
+             "sessions, and check that the endpoint leads to the primary, not a standby that refuses connections."},
+    CodeInfo{Code::postgres_server_error, "postgres_server_error", "handshake",
+             "got an error from the server during the handshake",
+             "The message carries the server's severity, SQLSTATE and text; see PostgreSQL's Appendix A (error "
+             "codes) and the server log for the same time."},
+    CodeInfo{Code::postgres_query_failed, "postgres_query_failed", "handshake",
+             "logged in, but a CDC readiness query failed",
+             "The message carries the SQLSTATE: a permission problem means the user cannot read pg_settings or "
+             "pg_roles (grant pg_read_all_settings); otherwise see the server log."},
+    CodeInfo{Code::postgres_cdc_not_ready, "postgres_cdc_not_ready", "handshake",
+             "logged in, but the server is not ready for ClickPipes CDC",
+             "See facts.cdc.findings: each says what to change (wal_level = logical, replication slots and WAL "
+             "senders, the REPLICATION attribute or rds_replication, the publication)."},
+    // MySQL and MariaDB (MySQL client/server protocol, "Connection Phase").
+    CodeInfo{Code::mysql_protocol_error, "mysql_protocol_error", "handshake",
+             "got an answer that is not the MySQL client/server protocol",
+             "Check that the port belongs to MySQL or MariaDB (default 3306); the message says what answered when "
+             "it could tell (TLS, HTTP, SSH, PostgreSQL, ...)."},
+    CodeInfo{Code::mysql_tls_unavailable, "mysql_tls_unavailable", "tls",
+             "asked for TLS and the server does not offer it (no CLIENT_SSL capability)",
+             "Configure ssl_cert and ssl_key on the server (RDS and Aurora always offer TLS), or run with "
+             "--tls prefer to see what else answers. plprobe never falls back to plaintext when --tls require or "
+             "verify-full asks for TLS."},
+    CodeInfo{Code::mysql_tls_required, "mysql_tls_required", "tls",
+             "was refused because the server accepts only TLS connections",
+             "The server has require_secure_transport = ON (or the account REQUIRE SSL): probe with --tls prefer, "
+             "require or verify-full, and connect ClickPipes with TLS."},
+    CodeInfo{Code::mysql_host_not_allowed, "mysql_host_not_allowed", "handshake",
+             "was refused at once: no account may connect from this client address (error 1130)",
+             "Create the ClickPipes user for the address the server sees (the endpoint's or NAT's addresses, or "
+             "'%'): CREATE USER 'user'@'10.0.%' ...; with skip_name_resolve, host names in accounts never match."},
+    CodeInfo{Code::mysql_host_blocked, "mysql_host_blocked", "handshake",
+             "was refused at once: the server blocks this client address after too many connection errors (1129)",
+             "Run FLUSH HOSTS (or mysqladmin flush-hosts; on MySQL 8 TRUNCATE performance_schema.host_cache) and "
+             "raise max_connect_errors. Load balancer health checks that open and close TCP connections count as "
+             "errors: this is common behind an NLB."},
+    CodeInfo{Code::mysql_too_many_connections, "mysql_too_many_connections", "handshake",
+             "was turned away: the server (or this user) has too many connections (1040/1203)",
+             "Close idle sessions or raise max_connections (RDS: the DB parameter group) or the user's "
+             "MAX_USER_CONNECTIONS."},
+    CodeInfo{Code::mysql_auth_failed, "mysql_auth_failed", "handshake",
+             "was refused: access denied for the user (1045 or 1044)",
+             "Check the user name, the password (PLPROBE_PASSWORD or --password-file) and the account's host "
+             "part: 'user'@'%' and 'user'@'10.0.%' are different accounts."},
+    CodeInfo{Code::mysql_server_error, "mysql_server_error", "handshake",
+             "got an error packet from the server",
+             "The message carries the server's error number, SQLSTATE and text; see the MySQL or MariaDB error "
+             "reference and the server's error log."},
+    CodeInfo{Code::mysql_query_failed, "mysql_query_failed", "handshake",
+             "logged in, but a CDC readiness query failed",
+             "The message carries the server's error; SHOW GLOBAL VARIABLES and SHOW GRANTS need no special "
+             "privilege, so check the server log."},
+    CodeInfo{Code::mysql_cdc_not_ready, "mysql_cdc_not_ready", "handshake",
+             "logged in, but the server is not ready for ClickPipes CDC",
+             "See facts.cdc.findings: each says what to change (log_bin, binlog_format = ROW, binlog_row_image = "
+             "FULL, binlog retention, REPLICATION SLAVE and REPLICATION CLIENT)."},
+    // MongoDB: the seed answered hello; these say what a driver (and ClickPipes) would hit next.
+    CodeInfo{Code::mongodb_protocol_error, "mongodb_protocol_error", "handshake",
+             "got an answer that is not MongoDB wire protocol, or a refused handshake",
+             "Check that the port belongs to mongod or mongos (default 27017) and that TLS matches (mongodb+tls:// or "
+             "--tls require for a TLS port); the message says what answered when it could tell."},
+    CodeInfo{Code::mongodb_not_replica_set, "mongodb_not_replica_set", "handshake",
+             "found a standalone MongoDB server (or a replica set that was never initiated)",
+             "ClickPipes reads changes from the oplog, which only a replica set keeps: start mongod with --replSet "
+             "and run rs.initiate() (a one-member replica set is enough), or point ClickPipes at a mongos."},
+    CodeInfo{Code::mongodb_member_unresolvable, "mongodb_member_unresolvable", "handshake",
+             "reached the seed, but a replica-set member's advertised host name does not resolve",
+             "Drivers connect to the host:port each member advertises in the replica-set configuration (rs.conf()), "
+             "not to the seed address: make every member name resolve from this network (private hosted zone, or the "
+             "endpoint's custom private DNS name for each member)."},
+    CodeInfo{Code::mongodb_member_unreachable, "mongodb_member_unreachable", "handshake",
+             "reached the seed, but could not connect to a member at its advertised address",
+             "Every member must be reachable at the host:port it advertises: check the NLB listener and target for "
+             "that member's port, security groups, and that the member is up; members advertising localhost or "
+             "internal addresses need rs.reconfig() with names clients can use."},
+    CodeInfo{Code::mongodb_member_mismatch, "mongodb_member_mismatch", "handshake",
+             "connected to a member's advertised address, but another server answered there",
+             "The answer names another member or replica set: the listener or DNS record for this member leads to "
+             "the wrong server (one NLB listener and target per member, each member's name to its own path)."},
+    CodeInfo{Code::mongodb_auth_failed, "mongodb_auth_failed", "handshake",
+             "was refused by the server: authentication failed",
+             "Check the user name, the authentication database (mongodb://USER@HOST/AUTHDB, default admin) and the "
+             "password (PLPROBE_PASSWORD or --password-file)."},
+    CodeInfo{Code::mongodb_auth_mechanism_unsupported, "mongodb_auth_mechanism_unsupported", "handshake",
+             "found no password mechanism plprobe speaks (SCRAM-SHA-256 or SCRAM-SHA-1) for this user",
+             "ClickPipes authenticates MongoDB users with SCRAM: create the user with a password (SCRAM-SHA-256) in "
+             "the admin database; x.509, LDAP, Kerberos and AWS IAM users cannot be used."},
+    CodeInfo{Code::mongodb_not_authorized, "mongodb_not_authorized", "handshake",
+             "logged in, but the user may not run what ClickPipes needs",
+             "Grant the roles ClickPipes documents: db.getSiblingDB(\"admin\").grantRolesToUser(USER, "
+             "[\"readAnyDatabase\", \"clusterMonitor\"])."},
+    CodeInfo{Code::mongodb_cdc_not_ready, "mongodb_cdc_not_ready", "handshake",
+             "found the server not ready for ClickPipes CDC",
+             "See facts.cdc.findings: each says what to change (MongoDB 5.1 or later, an oplog, oplog retention of "
+             "at least 24 hours via replSetResizeOplog minRetentionHours)."},
 };
 
 // boost::system::error_category has a protected non-virtual destructor by

@@ -222,9 +222,10 @@ class Worker {
     } else if (!status.ok()) {
       result.fail(status);
     }
-    // A transport-only probe sent no application data: close with RST and
-    // keep no TIME_WAIT (see Connection::abort).
-    if (transport_only) {
+    // A bare TCP probe sent nothing: close with RST and keep no TIME_WAIT
+    // (see Connection::abort). After TLS, close gracefully so the server
+    // reads our Finished message and does not log a failed handshake.
+    if (transport_only && !target.scheme->tls_first) {
       connection.abort();
     } else {
       connection.close();
@@ -290,7 +291,7 @@ Status run_probes(const std::vector<Target>& targets, const EngineOptions& optio
   // Loading the system's CA bundle costs tens of milliseconds: only runs
   // that may speak TLS pay for it (and a given --ca is always checked).
   const bool may_use_tls = !options.tls.ca_file.empty() || std::any_of(targets.begin(), targets.end(), [](const Target& t) {
-    return t.scheme->tls_first || t.scheme->make_protocol != nullptr;
+    return t.scheme->tls_first || (t.scheme->make_protocol != nullptr && t.scheme->may_start_tls);
   });
   std::shared_ptr<TlsClientContext> tls;
   if (may_use_tls) {

@@ -51,6 +51,10 @@ struct Scheme {
   bool tls_first;                 // TLS handshake right after the TCP connect
   std::string_view form;          // "tcp://HOST:PORT", shown in errors and --help
   std::unique_ptr<Protocol> (*make_protocol)();  // nullptr: transport only
+  // Whether the protocol may start TLS by itself on a plain connection
+  // (Postgres SSLRequest, MySQL CLIENT_SSL). false lets a run whose targets
+  // never use TLS skip loading the CA bundle (tens of milliseconds).
+  bool may_start_tls = true;
 };
 
 std::span<const Scheme> schemes();

@@ -40,6 +40,9 @@ if ((${#missing[@]})); then
   $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
+# The MongoDB test peer (Node.js, from the npm lockfile; a no-op when installed).
+tests/peers/mongodb/install.sh
+
 if [ "${1:-}" = "--deps-only" ]; then exit 0; fi
 
 build_dir="${BUILD_DIR:-build}"

@@ -1,0 +1,1 @@
+plprobe_add_fuzzer(evidence_loader LIBS plprobe_validator)

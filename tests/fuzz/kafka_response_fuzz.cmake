@@ -1,0 +1,1 @@
+plprobe_add_fuzzer(kafka_response LIBS plprobe_probes)

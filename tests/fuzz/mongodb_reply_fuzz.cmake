@@ -1,0 +1,1 @@
+plprobe_add_fuzzer(mongodb_reply LIBS plprobe_probes)

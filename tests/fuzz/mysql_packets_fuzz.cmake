@@ -1,0 +1,1 @@
+plprobe_add_fuzzer(mysql_packets LIBS plprobe_probes)

@@ -1,0 +1,1 @@
+plprobe_add_fuzzer(postgres_messages LIBS plprobe_probes)
