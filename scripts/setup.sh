@@ -16,7 +16,7 @@ packages=(
   libboost-dev libc-ares-dev libssl-dev librdkafka-dev libpq-dev libmariadb-dev libbson-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
   # real peers for tests and the demo
-  unbound openssl postgresql mariadb-server nodejs npm
+  unbound openssl postgresql mariadb-server
   # network namespaces and firewall rules for the blackhole tests
   iproute2 nftables procps util-linux
   # comparison peers for bench/
@@ -29,6 +29,11 @@ for package in "${packages[@]}"; do
     missing+=("$package")
   fi
 done
+# Node.js for the MongoDB test peer: any installed node and npm will do (some
+# machines carry a newer Node.js whose npm conflicts with Debian's package).
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  missing+=(nodejs npm)
+fi
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}"
   sudo=""
