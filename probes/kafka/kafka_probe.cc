@@ -239,6 +239,10 @@ class KafkaRun {
       result_.fail(status);
       co_return;
     }
+    // A SASL listener serves nothing but ApiVersions and SASL before
+    // authentication, so a Metadata answer without credentials proves this
+    // listener does not require SASL (no extra round trip to ask).
+    if (kafka_.sasl_mechanism.empty() && sasl_offered) facts["sasl"]["required"] = false;
     const MetadataResponse& response = metadata.response;
     facts["metadata_version"] = metadata.version;
     facts["cluster_id"] = response.cluster_id ? Json(*response.cluster_id) : Json(nullptr);

@@ -83,6 +83,7 @@ TEST(KafkaProbe, SpeaksApiVersionsV3AndMetadataV12ToAModernBroker) {
   EXPECT_TRUE(walked["phases_ms"].contains("connect"));
   EXPECT_TRUE(walked["phases_ms"].contains("handshake"));
   EXPECT_EQ(result.facts["sasl"]["offered"], true);
+  EXPECT_EQ(result.facts["sasl"]["required"], false);
   EXPECT_EQ(broker.accepted(), 2u) << "the bootstrap connection and one walk connection";
   EXPECT_TRUE(broker.handshakes().empty()) << "no SaslHandshake when Metadata needs no authentication";
 }
