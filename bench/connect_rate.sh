@@ -36,8 +36,8 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 run_plprobe() {
   /usr/bin/time -f "%e %M" -o "$work/time" "$plprobe" probe --targets "$work/targets.txt" --json \
-    --concurrency 512 --timeout 5s >"$work/results.jsonl" || true
-  read -r seconds rss_kb <"$work/time"
+    --timeout 5s >"$work/results.jsonl" || true
+  read -r seconds rss_kb < <(tail -n 1 "$work/time")
   local ok refused
   ok=$(grep -c '"outcome":"ok"' "$work/results.jsonl" || true)
   refused=$(grep -c '"outcome":"tcp_refused"' "$work/results.jsonl" || true)
@@ -47,7 +47,7 @@ run_plprobe() {
 run_nmap() {
   /usr/bin/time -f "%e %M" -o "$work/time" nmap -sT -n -Pn -T5 --max-retries 0 -p "$low-$high" 127.0.0.1 \
     -oN "$work/nmap.txt" >/dev/null
-  read -r seconds rss_kb <"$work/time"
+  read -r seconds rss_kb < <(tail -n 1 "$work/time")
   local open
   open=$(grep -c "/tcp open" "$work/nmap.txt" || true)
   [ "$open" = 10000 ] || echo "nmap: unexpected open count $open" >&2
@@ -55,7 +55,7 @@ run_nmap() {
 }
 run_ceiling() {
   /usr/bin/time -f "%e %M" -o "$work/time" "$bench" connect "$low" "$high" 512 >"$work/ceiling.json"
-  read -r seconds rss_kb <"$work/time"
+  read -r seconds rss_kb < <(tail -n 1 "$work/time")
   echo "$seconds $rss_kb"
 }
 
@@ -73,4 +73,4 @@ for tool in ceiling nmap plprobe; do
   rss=$(awk '{print $2}' "$work/$tool.runs" | median)
   printf '%-22s %10s %14.0f %12.1f\n' "$tool" "$seconds" "$(echo "$total / $seconds" | bc -l)" "$(echo "$rss / 1024" | bc -l)"
 done
-echo "($rounds rounds, median; $total ports: 10,000 open, 10,000 closed; plprobe --concurrency 512 --json to a file)"
+echo "($rounds rounds, median; $total ports: 10,000 open, 10,000 closed; plprobe at its defaults (2 threads, concurrency 256), --json to a file)"
