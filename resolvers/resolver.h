@@ -5,7 +5,7 @@
 // thread of its own: it tells us which descriptors it wants watched
 // (ARES_OPT_SOCK_STATE_CB), Asio waits on them, and we hand readiness back
 // with ares_process_fd(); ares_timeout() drives one steady_timer for its
-// retransmissions. No ares_fds()/select(), so descriptors above 1024 work.
+// retransmissions. No fd_set polling loop, so descriptors above 1024 work.
 //
 // A lookup asks A and AAAA in parallel (ares_query: the name exactly as
 // given, no search list, so the answer is about the name the user typed).
