@@ -98,29 +98,40 @@ start_mariadb() {  # -> sets my_port
 }
 
 now() { date +%s.%N; }
+# CPU seconds a server has used so far: its own and its reaped children's
+# (PostgreSQL forks a backend per connection; MariaDB runs a thread).
+server_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", ($14 + $15 + $16 + $17) / hz }' "/proc/$1/stat"; }
+per_ms() { python3 -c "print(f'{($2 - $1) * 1000 / $n:.2f}')"; }
 rate() { python3 -c "import sys; print(f'{$1 / ($3 - $2):.0f}')"; }
-seconds() { python3 -c "print(f'{$2 - $1:.2f}')"; }
 
 # plprobe: N copies of one target in a file, one run; every result must be ok.
-bench_plprobe() {  # target extra-args... -> sets took, ok
-  local target="$1"; shift
+bench_plprobe() {  # server-pid target extra-args... -> sets rate_value, ok, client_ms, server_ms
+  local pid="$1" target="$2"; shift 2
   awk -v target="$target" -v n="$n" 'BEGIN { for (i = 0; i < n; i++) print target }' >"$work/targets.txt"
-  local start end
+  local start end cpu_before cpu_after
+  cpu_before="$(server_cpu "$pid")"
   start="$(now)"
-  "$plprobe" probe --targets "$work/targets.txt" --json --concurrency 128 --timeout 10s "$@" >"$work/out.jsonl" || true
+  /usr/bin/time -f "%U %S" -o "$work/time.txt" \
+    "$plprobe" probe --targets "$work/targets.txt" --json --concurrency 128 --timeout 10s "$@" >"$work/out.jsonl" || true
   end="$(now)"
-  took="$(seconds "$start" "$end")"
+  cpu_after="$(server_cpu "$pid")"
   rate_value="$(rate "$n" "$start" "$end")"
   ok="$(grep -c '"outcome":"ok"' "$work/out.jsonl" || true)"
+  client_ms="$(awk -v n="$n" '{ printf "%.3f", ($1 + $2) * 1000 / n }' "$work/time.txt")"
+  server_ms="$(per_ms "$cpu_before" "$cpu_after")"
 }
 
 # A peer command N times: sequentially, and with xargs -P (one per core).
-bench_peer() {  # command... -> sets seq_rate, par_rate, peer_ok
-  local start end
+bench_peer() {  # server-pid command... -> sets seq_rate, par_rate, peer_ok, peer_server_ms
+  local pid="$1"; shift
+  local start end cpu_before cpu_after
+  cpu_before="$(server_cpu "$pid")"
   start="$(now)"
   peer_ok=0
   for _ in $(seq 1 "$n"); do "$@" >/dev/null 2>&1 && peer_ok=$((peer_ok + 1)); done
   end="$(now)"
+  cpu_after="$(server_cpu "$pid")"
+  peer_server_ms="$(per_ms "$cpu_before" "$cpu_after")"
   seq_rate="$(rate "$n" "$start" "$end")"
   start="$(now)"
   seq 1 "$n" | xargs -P "$cores" -I{} "$@" >/dev/null 2>&1 || true
@@ -133,25 +144,28 @@ start_postgres plain 0; pg_plain="$pg_port"
 start_postgres tls 1; pg_tls="$pg_port"
 start_mariadb
 
+pg_pid() { head -1 "$work/pg-$1/data/postmaster.pid"; }
+my_pid="${pids[0]}"
 rows=()
-bench_plprobe "postgres://127.0.0.1:$pg_plain" --tls prefer
-plprobe_rate="$rate_value"; plprobe_ok="$ok"
-bench_peer "$pg_bin/pg_isready" -q -h 127.0.0.1 -p "$pg_plain" -d postgres -U plprobe
-rows+=("| PostgreSQL 15, no TLS | $plprobe_rate/s ($plprobe_ok/$n ok) | $seq_rate/s sequential, $par_rate/s xargs -P $cores ($peer_ok/$n ok) | $(python3 -c "print(f'{$plprobe_rate/$seq_rate:.1f}x')") |")
+row() {  # label
+  rows+=("| $1 | $rate_value/s ($ok/$n ok) | $seq_rate/s sequential, $par_rate/s xargs -P $cores ($peer_ok/$n ok) | $(python3 -c "print(f'{$rate_value/$seq_rate:.1f}x')") | $client_ms ms | $server_ms ms / $peer_server_ms ms |")
+}
 
-bench_plprobe "postgres://127.0.0.1:$pg_tls" --tls prefer
-plprobe_rate="$rate_value"; plprobe_ok="$ok"
-bench_peer "$pg_bin/pg_isready" -q -h 127.0.0.1 -p "$pg_tls" -d postgres -U plprobe
-rows+=("| PostgreSQL 15, TLS (prefer) | $plprobe_rate/s ($plprobe_ok/$n ok) | $seq_rate/s sequential, $par_rate/s xargs -P $cores ($peer_ok/$n ok) | $(python3 -c "print(f'{$plprobe_rate/$seq_rate:.1f}x')") |")
+bench_plprobe "$(pg_pid plain)" "postgres://127.0.0.1:$pg_plain" --tls prefer
+bench_peer "$(pg_pid plain)" "$pg_bin/pg_isready" -q -h 127.0.0.1 -p "$pg_plain" -d postgres -U plprobe
+row "PostgreSQL 15, no TLS"
 
-bench_plprobe "mysql://127.0.0.1:$my_port" --tls prefer
-plprobe_rate="$rate_value"; plprobe_ok="$ok"
-bench_peer mysqladmin --no-defaults -h 127.0.0.1 -P "$my_port" -u plprobe --connect-timeout=10 ping
-rows+=("| MariaDB 10.11, no TLS | $plprobe_rate/s ($plprobe_ok/$n ok) | $seq_rate/s sequential, $par_rate/s xargs -P $cores ($peer_ok/$n ok) | $(python3 -c "print(f'{$plprobe_rate/$seq_rate:.1f}x')") |")
+bench_plprobe "$(pg_pid tls)" "postgres://127.0.0.1:$pg_tls" --tls prefer
+bench_peer "$(pg_pid tls)" "$pg_bin/pg_isready" -q -h 127.0.0.1 -p "$pg_tls" -d postgres -U plprobe
+row "PostgreSQL 15, TLS (prefer)"
+
+bench_plprobe "$my_pid" "mysql://127.0.0.1:$my_port" --tls prefer
+bench_peer "$my_pid" mysqladmin --no-defaults -h 127.0.0.1 -P "$my_port" -u plprobe --connect-timeout=10 ping
+row "MariaDB 10.11, no TLS"
 
 echo
-echo "N=$n handshakes each, $(date -u +%Y-%m-%d), $cores cores ($(uname -m)); plprobe --concurrency 128"
+echo "N=$n handshakes each, $(date -u +%Y-%m-%d), $cores cores ($(uname -m)), load average $(cut -d' ' -f1-3 /proc/loadavg); plprobe --concurrency 128"
 echo
-echo "| server | plprobe | peer (pg_isready / mysqladmin ping) | plprobe / sequential peer |"
-echo "|---|---|---|---|"
+echo "| server | plprobe | peer (pg_isready / mysqladmin ping) | plprobe / sequential peer | plprobe CPU per handshake | server CPU per handshake (plprobe / peer) |"
+echo "|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"

@@ -133,7 +133,7 @@ void print_table(std::FILE* out, const std::vector<const ProbeResult*>& results,
                                    sans.empty() ? "-" : sans, tls.issuer, tls.not_after)));
       if (!tls.verified) {
         fmt::print(out, "{}{}\n", indent,
-                   paint(colour, kYellow, "warning: verification is OFF (--insecure); these errors were ignored"));
+                   paint(colour, kYellow, "warning: certificate NOT verified; these errors were reported, not enforced"));
       }
     }
     if (!result->ok() && !result->hint.empty()) {

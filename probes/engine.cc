@@ -242,7 +242,7 @@ class Worker {
     }
     std::string errors;
     for (const auto& error : tls.verify_errors) errors += (errors.empty() ? "" : "; ") + error;
-    return fmt::format("{} with {}, certificate NOT verified (--insecure ignored: {})", tls.version,
+    return fmt::format("{} with {}, certificate NOT verified (ignored under --insecure: {})", tls.version,
                        connection.peer_text(), errors);
   }
 

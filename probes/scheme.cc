@@ -19,7 +19,7 @@ const std::array kSchemes = {
     Scheme{"kafka", "kafka", 9092, false, "kafka://HOST[:PORT]", &kafka::make_kafka_protocol, false},
     Scheme{"kafka+tls", "kafka", 0, true, "kafka+tls://HOST:PORT", &kafka::make_kafka_protocol},
     // PostgreSQL asks for TLS inside its own protocol (SSLRequest), so the
-    // transport starts plain; --tls decides (docs/postgres-mysql.md).
+    // transport starts plain; --tls decides (README, "Postgres and MySQL").
     Scheme{"postgres", "postgres", 5432, false, "postgres://[USER@]HOST[:PORT][/DB]",
            &postgres::make_postgres_protocol},
     // MySQL and MariaDB offer TLS in their greeting (CLIENT_SSL) and switch

@@ -20,7 +20,7 @@ struct KafkaSettings {
 };
 
 // --tls for protocols that ask for TLS inside their own protocol and then
-// upgrade the connection (postgres://, mysql://). docs/postgres-mysql.md,
+// upgrade the connection (postgres://, mysql://). README, "Postgres and MySQL",
 // "--tls modes", defines them; in short:
 //   disable      never TLS;
 //   prefer       TLS when the server offers it, plaintext otherwise; the

@@ -125,7 +125,8 @@ class PostgresRun {
     // The wire connection has told what it can; the authenticated check
     // (if any) uses a connection of its own.
     connection_.close();
-    const bool authenticate = !settings_.password.empty() || (trusted_ && !context_.target.user.empty());
+    // Only for a user the target names: the placeholder user never logs in.
+    const bool authenticate = !context_.target.user.empty() && (!settings_.password.empty() || trusted_);
     if (authenticate) {
       co_await check_cdc();
     } else {

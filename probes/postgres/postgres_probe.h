@@ -16,12 +16,14 @@
 //      server's default, the user's name). The first answer tells the
 //      authentication method (facts.auth_method, facts.sasl_mechanisms), or
 //      is an ErrorResponse (facts.error: severity, SQLSTATE, message, detail,
-//      hint) mapped to a postgres_* code. No password goes over this
+//      hint) mapped to a postgres_* code — except that a refusal of the
+//      placeholder user (no USER in the target) is reported with an ok
+//      outcome, since it proves PostgreSQL answers. No password goes over this
 //      connection: it is closed once the method is known. A server that
 //      trusts the user answers AuthenticationOk, ParameterStatus
 //      (facts.server_version) and ReadyForQuery; the probe says Terminate;
-//   3. with a password (or when the server trusts the USER named in the
-//      target): a second connection through libpq to the same address,
+//   3. for a USER named in the target, with a password (or when the server
+//      trusts that user): a second connection through libpq to the same address,
 //      PQconnectStartParams/PQconnectPoll on the Asio loop under the same
 //      deadline (postgres_libpq.h), with sslmode following --tls (verify-full
 //      with --ca or the system CAs, host = the target's host or --sni,

@@ -3,6 +3,7 @@
 #include "probes/mysql/mysql_cdc.h"
 
 #include <algorithm>
+#include <optional>
 
 #include <gtest/gtest.h>
 
@@ -44,9 +45,11 @@ CdcState ready_mariadb() {
   return state;
 }
 
-const Finding* by_id(const std::vector<Finding>& findings, const std::string& id) {
+// A copy: callers often pass evaluate(...)'s temporary.
+std::optional<Finding> by_id(const std::vector<Finding>& findings, const std::string& id) {
   auto it = std::find_if(findings.begin(), findings.end(), [&](const Finding& finding) { return finding.id == id; });
-  return it == findings.end() ? nullptr : &*it;
+  if (it == findings.end()) return std::nullopt;
+  return *it;
 }
 
 TEST(MysqlCdc, ReadyServersHaveNoErrors) {
@@ -68,8 +71,8 @@ TEST(MysqlCdc, BinlogOffAndWrongFormatsAreErrors) {
   const auto findings = evaluate(state);
   for (const char* id : {"log_bin_off", "binlog_format_not_row", "binlog_row_image_not_full",
                          "binlog_row_metadata_not_full"}) {
-    const auto* finding = by_id(findings, id);
-    ASSERT_NE(finding, nullptr) << id;
+    auto finding = by_id(findings, id);
+    ASSERT_NE(finding, std::nullopt) << id;
     EXPECT_EQ(finding->severity, Severity::error) << id;
   }
   EXPECT_NE(by_id(findings, "binlog_format_not_row")->message.find("MIXED"), std::string::npos);
@@ -80,8 +83,8 @@ TEST(MysqlCdc, BinlogOffAndWrongFormatsAreErrors) {
 TEST(MysqlCdc, OlderServersWithoutRowMetadataGetANote) {
   auto state = ready_mysql();
   state.variables.erase("binlog_row_metadata");
-  const auto* finding = by_id(evaluate(state), "binlog_row_metadata_unavailable");
-  ASSERT_NE(finding, nullptr);
+  auto finding = by_id(evaluate(state), "binlog_row_metadata_unavailable");
+  ASSERT_NE(finding, std::nullopt);
   EXPECT_EQ(finding->severity, Severity::info);
 }
 
@@ -89,8 +92,8 @@ TEST(MysqlCdc, RetentionUnderOneDayIsAnErrorAndZeroMeansNeverPurged) {
   auto state = ready_mysql();
   state.variables["binlog_expire_logs_seconds"] = "3600";
   auto findings = evaluate(state);
-  const auto* short_retention = by_id(findings, "binlog_retention_short");
-  ASSERT_NE(short_retention, nullptr);
+  auto short_retention = by_id(findings, "binlog_retention_short");
+  ASSERT_NE(short_retention, std::nullopt);
   EXPECT_NE(short_retention->message.find("1 hour(s)"), std::string::npos) << short_retention->message;
   EXPECT_NE(short_retention->hint.find("binlog_expire_logs_seconds = 86400"), std::string::npos);
 
@@ -98,13 +101,13 @@ TEST(MysqlCdc, RetentionUnderOneDayIsAnErrorAndZeroMeansNeverPurged) {
   mariadb.variables["expire_logs_days"] = "0.500000";
   findings = evaluate(mariadb);
   short_retention = by_id(findings, "binlog_retention_short");
-  ASSERT_NE(short_retention, nullptr);
+  ASSERT_NE(short_retention, std::nullopt);
   EXPECT_NE(short_retention->message.find("12 hour(s)"), std::string::npos) << short_retention->message;
   EXPECT_NE(short_retention->hint.find("expire_logs_days = 1"), std::string::npos) << short_retention->hint;
 
   mariadb.variables["expire_logs_days"] = "0";
-  const auto* never = by_id(evaluate(mariadb), "binlog_never_purged");
-  ASSERT_NE(never, nullptr);
+  auto never = by_id(evaluate(mariadb), "binlog_never_purged");
+  ASSERT_NE(never, std::nullopt);
   EXPECT_EQ(never->severity, Severity::info);
 }
 
@@ -113,8 +116,8 @@ TEST(MysqlCdc, OnRdsTheRetentionIsAWarningAndHintsNameTheParameterGroup) {
   state.variables["basedir"] = "/rdsdbbin/mysql-8.0.36.R2/";
   state.variables["binlog_format"] = "MIXED";
   const auto findings = evaluate(state);
-  const auto* retention = by_id(findings, "binlog_retention_rds");
-  ASSERT_NE(retention, nullptr);
+  auto retention = by_id(findings, "binlog_retention_rds");
+  ASSERT_NE(retention, std::nullopt);
   EXPECT_EQ(retention->severity, Severity::warning);
   EXPECT_NE(retention->hint.find("mysql.rds_set_configuration('binlog retention hours'"), std::string::npos);
   EXPECT_NE(by_id(findings, "binlog_format_not_row")->hint.find("the DB parameter group"), std::string::npos);
@@ -128,24 +131,24 @@ TEST(MysqlCdc, GtidIsAWarningForMysqlAndNotCheckedForMariadb) {
   auto state = ready_mysql();
   state.variables["gtid_mode"] = "OFF";
   const auto findings = evaluate(state);
-  const auto* gtid = by_id(findings, "gtid_mode_off");
-  ASSERT_NE(gtid, nullptr);
+  auto gtid = by_id(findings, "gtid_mode_off");
+  ASSERT_NE(gtid, std::nullopt);
   EXPECT_EQ(gtid->severity, Severity::warning);
   EXPECT_FALSE(has_errors(findings));
 
   auto consistency = ready_mysql();
   consistency.variables["enforce_gtid_consistency"] = "WARN";
-  EXPECT_NE(by_id(evaluate(consistency), "gtid_consistency_not_enforced"), nullptr);
+  EXPECT_NE(by_id(evaluate(consistency), "gtid_consistency_not_enforced"), std::nullopt);
 
   auto mariadb = ready_mariadb();
   mariadb.variables["gtid_mode"] = "OFF";  // not a MariaDB variable; ignored
-  EXPECT_EQ(by_id(evaluate(mariadb), "gtid_mode_off"), nullptr);
+  EXPECT_EQ(by_id(evaluate(mariadb), "gtid_mode_off"), std::nullopt);
 }
 
 TEST(MysqlCdc, ServerIdZeroIsAnError) {
   auto state = ready_mysql();
   state.variables["server_id"] = "0";
-  EXPECT_NE(by_id(evaluate(state), "server_id_zero"), nullptr);
+  EXPECT_NE(by_id(evaluate(state), "server_id_zero"), std::nullopt);
 }
 
 TEST(MysqlCdc, GrantsAreReadFromGlobalPrivilegesOnly) {
@@ -170,13 +173,13 @@ TEST(MysqlCdc, MissingPrivilegesAreErrorsWithTheGrantStatement) {
   auto state = ready_mysql();
   state.grants = read_grants({"GRANT USAGE ON *.* TO `clickpipes`@`%`", "GRANT `r` TO `clickpipes`@`%`"});
   const auto findings = evaluate(state);
-  const auto* slave = by_id(findings, "replication_slave_missing");
-  ASSERT_NE(slave, nullptr);
+  auto slave = by_id(findings, "replication_slave_missing");
+  ASSERT_NE(slave, std::nullopt);
   EXPECT_NE(slave->hint.find("GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO 'clickpipes'@'%';"),
             std::string::npos)
       << slave->hint;
   EXPECT_NE(slave->message.find("roles"), std::string::npos);
-  EXPECT_NE(by_id(findings, "replication_client_missing"), nullptr);
+  EXPECT_NE(by_id(findings, "replication_client_missing"), std::nullopt);
 }
 
 TEST(MysqlCdc, FactsNeverCarryGrantLines) {

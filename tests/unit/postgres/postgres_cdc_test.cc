@@ -3,6 +3,7 @@
 #include "probes/postgres/postgres_cdc.h"
 
 #include <algorithm>
+#include <optional>
 
 #include <gtest/gtest.h>
 
@@ -30,9 +31,11 @@ std::vector<std::string> ids(const std::vector<Finding>& findings) {
   return out;
 }
 
-const Finding* by_id(const std::vector<Finding>& findings, const std::string& id) {
+// A copy: callers often pass evaluate(...)'s temporary.
+std::optional<Finding> by_id(const std::vector<Finding>& findings, const std::string& id) {
   auto it = std::find_if(findings.begin(), findings.end(), [&](const Finding& finding) { return finding.id == id; });
-  return it == findings.end() ? nullptr : &*it;
+  if (it == findings.end()) return std::nullopt;
+  return *it;
 }
 
 TEST(PostgresCdc, AReadyServerHasNoFindings) {
@@ -50,8 +53,8 @@ TEST(PostgresCdc, WalLevelReplicaIsAnErrorWithTheSelfManagedFix) {
   auto state = ready_state();
   state.wal_level = "replica";
   const auto findings = evaluate(state);
-  const auto* finding = by_id(findings, "wal_level_not_logical");
-  ASSERT_NE(finding, nullptr);
+  auto finding = by_id(findings, "wal_level_not_logical");
+  ASSERT_NE(finding, std::nullopt);
   EXPECT_EQ(finding->severity, Severity::error);
   EXPECT_NE(finding->message.find("'replica'"), std::string::npos);
   EXPECT_NE(finding->hint.find("ALTER SYSTEM SET wal_level = logical"), std::string::npos) << finding->hint;
@@ -65,13 +68,13 @@ TEST(PostgresCdc, OnRdsTheHintNamesTheParameterGroupSetting) {
   state.max_replication_slots = 2;
   state.used_replication_slots = 0;
   const auto findings = evaluate(state);
-  const auto* wal = by_id(findings, "wal_level_not_logical");
-  ASSERT_NE(wal, nullptr);
+  auto wal = by_id(findings, "wal_level_not_logical");
+  ASSERT_NE(wal, std::nullopt);
   EXPECT_NE(wal->hint.find("rds.logical_replication = 1"), std::string::npos) << wal->hint;
   EXPECT_NE(wal->hint.find("DB parameter group"), std::string::npos) << wal->hint;
   EXPECT_NE(wal->hint.find("DB cluster parameter group"), std::string::npos) << wal->hint;
-  const auto* few = by_id(findings, "few_replication_slots");
-  ASSERT_NE(few, nullptr);
+  auto few = by_id(findings, "few_replication_slots");
+  ASSERT_NE(few, std::nullopt);
   EXPECT_EQ(few->severity, Severity::warning);
   EXPECT_NE(few->hint.find("parameter group"), std::string::npos);
 }
@@ -83,8 +86,8 @@ TEST(PostgresCdc, SlotsAndSendersZeroOrAllUsedAreErrors) {
   none.max_wal_senders = 0;
   none.used_wal_senders = 0;
   auto findings = evaluate(none);
-  EXPECT_NE(by_id(findings, "no_replication_slots"), nullptr);
-  EXPECT_NE(by_id(findings, "no_wal_senders"), nullptr);
+  EXPECT_NE(by_id(findings, "no_replication_slots"), std::nullopt);
+  EXPECT_NE(by_id(findings, "no_wal_senders"), std::nullopt);
 
   auto full = ready_state();
   full.max_replication_slots = 4;
@@ -92,10 +95,10 @@ TEST(PostgresCdc, SlotsAndSendersZeroOrAllUsedAreErrors) {
   full.max_wal_senders = 3;
   full.used_wal_senders = 3;
   findings = evaluate(full);
-  const auto* slots = by_id(findings, "replication_slots_exhausted");
-  ASSERT_NE(slots, nullptr);
+  auto slots = by_id(findings, "replication_slots_exhausted");
+  ASSERT_NE(slots, std::nullopt);
   EXPECT_NE(slots->hint.find("pg_drop_replication_slot"), std::string::npos);
-  EXPECT_NE(by_id(findings, "wal_senders_exhausted"), nullptr);
+  EXPECT_NE(by_id(findings, "wal_senders_exhausted"), std::nullopt);
   EXPECT_EQ(cdc_facts(full, findings)["replication_slots"]["free"], 0);
 }
 
@@ -114,43 +117,43 @@ TEST(PostgresCdc, ReplicationPrivilegeComesFromTheAttributeSuperuserOrRdsReplica
   auto state = ready_state();
   state.replication_attribute = false;
   auto findings = evaluate(state);
-  const auto* missing = by_id(findings, "replication_privilege_missing");
-  ASSERT_NE(missing, nullptr);
+  auto missing = by_id(findings, "replication_privilege_missing");
+  ASSERT_NE(missing, std::nullopt);
   EXPECT_NE(missing->hint.find("ALTER USER clickpipes REPLICATION;"), std::string::npos) << missing->hint;
 
   state.rds_logical_replication = "on";
   findings = evaluate(state);
   missing = by_id(findings, "replication_privilege_missing");
-  ASSERT_NE(missing, nullptr);
+  ASSERT_NE(missing, std::nullopt);
   EXPECT_NE(missing->hint.find("GRANT rds_replication TO clickpipes;"), std::string::npos) << missing->hint;
 
   state.rds_replication_member = true;
-  EXPECT_EQ(by_id(evaluate(state), "replication_privilege_missing"), nullptr);
+  EXPECT_EQ(by_id(evaluate(state), "replication_privilege_missing"), std::nullopt);
   EXPECT_EQ(cdc_facts(state, {})["replication_privilege"], "rds_replication");
 
   auto super = ready_state();
   super.replication_attribute = false;
   super.superuser = true;
-  EXPECT_EQ(by_id(evaluate(super), "replication_privilege_missing"), nullptr);
+  EXPECT_EQ(by_id(evaluate(super), "replication_privilege_missing"), std::nullopt);
 }
 
 TEST(PostgresCdc, HintsQuoteIdentifiersThatNeedIt) {
   auto state = ready_state();
   state.replication_attribute = false;
   state.user = "Click\"Pipes";
-  const auto* missing = by_id(evaluate(state), "replication_privilege_missing");
-  ASSERT_NE(missing, nullptr);
+  auto missing = by_id(evaluate(state), "replication_privilege_missing");
+  ASSERT_NE(missing, std::nullopt);
   EXPECT_NE(missing->hint.find("ALTER USER \"Click\"\"Pipes\" REPLICATION;"), std::string::npos) << missing->hint;
 }
 
 TEST(PostgresCdc, MissingPublicationIsAnErrorOnlyWhenOneWasAskedFor) {
   auto state = ready_state();
-  EXPECT_EQ(by_id(evaluate(state), "publication_missing"), nullptr);
+  EXPECT_EQ(by_id(evaluate(state), "publication_missing"), std::nullopt);
   state.publication = "clickpipes_pub";
   state.publication_exists = false;
   const auto findings = evaluate(state);
-  const auto* missing = by_id(findings, "publication_missing");
-  ASSERT_NE(missing, nullptr);
+  auto missing = by_id(findings, "publication_missing");
+  ASSERT_NE(missing, std::nullopt);
   EXPECT_NE(missing->message.find("'clickpipes_pub'"), std::string::npos);
   EXPECT_NE(missing->hint.find("CREATE PUBLICATION clickpipes_pub FOR TABLE"), std::string::npos);
   EXPECT_EQ(cdc_facts(state, findings)["publication"]["exists"], false);
@@ -164,11 +167,11 @@ TEST(PostgresCdc, OldVersionsAndStandbysAreReported) {
   state.server_version_num = 110020;
   state.in_recovery = true;
   const auto findings = evaluate(state);
-  const auto* version = by_id(findings, "server_version_unsupported");
-  ASSERT_NE(version, nullptr);
+  auto version = by_id(findings, "server_version_unsupported");
+  ASSERT_NE(version, std::nullopt);
   EXPECT_EQ(version->severity, Severity::error);
-  const auto* standby = by_id(findings, "server_is_standby");
-  ASSERT_NE(standby, nullptr);
+  auto standby = by_id(findings, "server_is_standby");
+  ASSERT_NE(standby, std::nullopt);
   EXPECT_EQ(standby->severity, Severity::warning);
 }
 

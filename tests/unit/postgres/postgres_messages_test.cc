@@ -57,7 +57,8 @@ TEST(PostgresMessages, FramingNeedsTheWholeMessage) {
     EXPECT_EQ(next_frame(auth_ok.substr(0, cut), kMaxStartupMessageBody, frame, size, why), Framing::incomplete)
         << cut;
   }
-  ASSERT_EQ(next_frame(auth_ok + "Z", kMaxStartupMessageBody, frame, size, why), Framing::complete);
+  const std::string stream = auth_ok + "Z";  // the frame points into it
+  ASSERT_EQ(next_frame(stream, kMaxStartupMessageBody, frame, size, why), Framing::complete);
   EXPECT_EQ(frame.type, 'R');
   EXPECT_EQ(frame.body, bytes({0, 0, 0, 0}));
   EXPECT_EQ(size, 9u);
