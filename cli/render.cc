@@ -49,29 +49,31 @@ void print_walk(std::FILE* out, const ProbeResult& result, const std::string& in
 
 }  // namespace
 
-std::string json_line(const ProbeResult& result);
-
 void Tally::add(const ProbeResult& result) {
   ++results;
   if (!result.ok()) ++failures;
-  ++by_outcome[std::string(name(result.outcome))];
+  // Looked up by view first: a scan adds tens of thousands of results with
+  // a handful of distinct outcomes, so the key string is built once each.
+  const std::string_view outcome = name(result.outcome);
+  auto it = by_outcome.find(outcome);
+  if (it == by_outcome.end()) it = by_outcome.emplace(std::string(outcome), 0).first;
+  ++it->second;
 }
 
 int Tally::exit_code() const { return failures > 0 ? 1 : 0; }
 
-std::string json_line(const ProbeResult& result) {
-  auto line = to_json(result).dump(-1, ' ', false, Json::error_handler_t::replace);
-  line.push_back('\n');
-  return line;
-}
-
 void write_json_line(std::FILE* out, const ProbeResult& result) {
-  const auto line = json_line(result);
+  std::string line;
+  append_json_line(line, result);
   std::fwrite(line.data(), 1, line.size(), out);
 }
 
 void JsonLinesSink::accept(std::size_t, ProbeResult result) {
-  const auto line = json_line(result);
+  // Formatted into this thread's buffer outside the lock, which then only
+  // covers the tally and one fwrite into stdio's buffer.
+  thread_local std::string line;
+  line.clear();
+  append_json_line(line, result);
   std::lock_guard lock(mutex_);
   tally_.add(result);
   std::fwrite(line.data(), 1, line.size(), out_);

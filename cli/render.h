@@ -4,9 +4,10 @@
 #pragma once
 
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <mutex>
-#include <mutex>
+#include <string>
 #include <vector>
 
 #include "common/result.h"
@@ -18,7 +19,7 @@ namespace plprobe::cli {
 struct Tally {
   int results = 0;
   int failures = 0;
-  std::map<std::string, int> by_outcome;
+  std::map<std::string, int, std::less<>> by_outcome;
   void add(const ProbeResult& result);
   int exit_code() const;  // 0 all ok, 1 any failure
 };

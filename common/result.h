@@ -80,6 +80,12 @@ struct ProbeResult {
 
 Json to_json(const ProbeResult& result);
 Json to_json(const TlsDetails& tls);
+
+// Appends the result as one JSON line (with its newline) to `out`: the same
+// bytes as to_json(result).dump() with invalid UTF-8 replaced, written
+// field by field without building a JSON tree, because a scan prints tens
+// of thousands of these and the tree cost more than the probe itself.
+void append_json_line(std::string& out, const ProbeResult& result);
 Json to_json(const PhaseTimes& phases);
 
 // Rounds milliseconds to microsecond precision for output.

@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "common/address_text.h"
 #include "common/when_all.h"
 #include "probes/protocol.h"
 
@@ -145,8 +146,13 @@ class Worker {
   awaitable<std::vector<ProbeResult>> probe_once(const Target& target) {
     const auto started = Clock::now();
     Deadline deadline(io_.get_executor(), started + shared_.options.timeout);
-    const auto resolution =
-        co_await resolver_->resolve(target.host, deadline, shared_.options.settings.expect_private);
+    const bool expect_private = shared_.options.settings.expect_private;
+    resolvers::Resolution resolution;
+    if (target.host_is_literal) {
+      resolution = resolvers::literal_resolution(target.literal_address, target.host, expect_private);
+    } else {
+      resolution = co_await resolver_->resolve(target.host, deadline, expect_private);
+    }
 
     std::vector<ProbeResult> results;
     if (!resolution.ok() && resolution.outcome != Code::dns_public_address) {
@@ -182,7 +188,7 @@ class Worker {
   awaitable<void> probe_address(const Target& target, const resolvers::Resolution& resolution, std::size_t which,
                                 Deadline& deadline, Clock::time_point started, ProbeResult& result) {
     const auto& resolved = resolution.addresses[which];
-    result.address = resolved.address.to_string();
+    result.address = address_text(resolved.address);
     result.address_class = std::string(resolvers::to_string(resolved.address_class));
     if (!target.host_is_literal) {
       result.phases.dns_ms = resolution.elapsed_ms;

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "common/address_text.h"
 #include "common/asio.h"
 #include "probes/protocol.h"
 #include "resolvers/resolver.h"
@@ -106,14 +107,23 @@ std::optional<Target> parse_target(std::string_view text, std::string& error) {
     return std::nullopt;
   }
   error_code ec;
-  auto literal = asio::ip::make_address(std::string(host), ec);
+  // Most hosts in a scan are IPv4 literals: try only the parser that can
+  // match (inet_pton for both families costs more than the rest of parsing).
+  const std::string host_text(host);
+  asio::ip::address literal;
+  if (host.find(':') == std::string_view::npos) {
+    literal = asio::ip::make_address_v4(host_text, ec);
+  } else {
+    literal = asio::ip::make_address_v6(host_text, ec);
+  }
   if (bracketed && (ec || !literal.is_v6())) {
     error = fmt::format("'{}': only IPv6 addresses go in brackets", text);
     return std::nullopt;
   }
   if (!ec) {
     target.host_is_literal = true;
-    target.host = literal.to_string();
+    target.literal_address = literal;
+    target.host = address_text(literal);
   } else if (resolvers::is_valid_host_name(host)) {
     target.host = std::string(host);
   } else {

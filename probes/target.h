@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/asio.h"
+
 namespace plprobe::probes {
 
 struct Scheme;
@@ -18,6 +20,7 @@ struct Target {
   std::string user;    // "" when absent
   std::string path;    // without the leading '/', e.g. a database name
   bool host_is_literal = false;
+  asio::ip::address literal_address;  // the parsed host when host_is_literal
 };
 
 // Parses a target URI. On failure returns nullopt and sets `error` to one

@@ -520,16 +520,10 @@ void AresResolver::abandon(Lookup& lookup) {
 
 awaitable<Resolution> AresResolver::resolve(std::string name, const Deadline& deadline, bool expect_private) {
   const auto started = Clock::now();
+  if (auto literal = resolve_literal(name, expect_private)) co_return std::move(*literal);
   Resolution result;
-  error_code literal_error;
-  auto literal = asio::ip::make_address(name, literal_error);
   std::optional<Resolution> from_hosts;
-  if (!literal_error) {
-    result.name = name;
-    result.source = "literal";
-    result.addresses.push_back({literal, 0, classify(literal)});
-    result.message = "address literal";
-  } else if (use_hosts_file_ && (from_hosts = from_hosts_file(name))) {
+  if (use_hosts_file_ && (from_hosts = from_hosts_file(name))) {
     result = std::move(*from_hosts);
   } else {
     auto lookup = start(name);
@@ -554,21 +548,45 @@ awaitable<Resolution> AresResolver::resolve(std::string name, const Deadline& de
     }
   }
   result.elapsed_ms = elapsed_ms(started);
-  if (result.ok() && (expect_private || is_private_endpoint_name(name))) {
-    std::string public_ones;
-    for (const auto& entry : result.addresses) {
-      if (entry.address_class != AddressClass::public_range) continue;
-      if (!public_ones.empty()) public_ones += ", ";
-      public_ones += entry.address.to_string();
-    }
-    if (!public_ones.empty()) {
-      result.outcome = Code::dns_public_address;
-      result.message = fmt::format("{} must resolve to a private address but resolved to public {}", name, public_ones);
-      result.hint = std::string(info(Code::dns_public_address).hint);
-    }
-  }
+  flag_public_addresses(result, name, expect_private);
   co_return result;
 }
+
+}  // namespace
+
+void flag_public_addresses(Resolution& result, std::string_view name, bool expect_private) {
+  if (!result.ok() || !(expect_private || is_private_endpoint_name(name))) return;
+  std::string public_ones;
+  for (const auto& entry : result.addresses) {
+    if (entry.address_class != AddressClass::public_range) continue;
+    if (!public_ones.empty()) public_ones += ", ";
+    public_ones += entry.address.to_string();
+  }
+  if (!public_ones.empty()) {
+    result.outcome = Code::dns_public_address;
+    result.message = fmt::format("{} must resolve to a private address but resolved to public {}", name, public_ones);
+    result.hint = std::string(info(Code::dns_public_address).hint);
+  }
+}
+
+std::optional<Resolution> resolve_literal(const std::string& name, bool expect_private) {
+  error_code literal_error;
+  const auto literal = asio::ip::make_address(name, literal_error);
+  if (literal_error) return std::nullopt;
+  return literal_resolution(literal, name, expect_private);
+}
+
+Resolution literal_resolution(const asio::ip::address& address, const std::string& name, bool expect_private) {
+  Resolution result;
+  result.name = name;
+  result.source = "literal";
+  result.addresses.push_back({address, 0, classify(address)});
+  result.message = "address literal";
+  flag_public_addresses(result, name, expect_private);
+  return result;
+}
+
+namespace {
 
 // RFC 1035 §2.3.4 limits: 63 octets a label, 253 characters a name in text.
 constexpr std::size_t kMaxLabel = 63;

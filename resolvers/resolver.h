@@ -78,6 +78,19 @@ struct Resolution {
   bool ok() const { return outcome == Code::ok; }
 };
 
+// An IP literal resolves to itself at once, without a channel (the engine
+// calls this for literal targets, so a scan of addresses never enters the
+// resolver); nullopt when `name` is not a literal. Applies the same
+// private-address rule as Resolver::resolve.
+std::optional<Resolution> resolve_literal(const std::string& name, bool expect_private);
+// The same for an address the caller already parsed from `name`.
+Resolution literal_resolution(const asio::ip::address& address, const std::string& name, bool expect_private);
+
+// Turns an ok resolution into dns_public_address when `name` must be
+// private (is_private_endpoint_name, or `expect_private`) and an answer is
+// a public address.
+void flag_public_addresses(Resolution& result, std::string_view name, bool expect_private);
+
 class Resolver {
  public:
   // Fails (returns nullptr, sets `error`) only if c-ares cannot start a

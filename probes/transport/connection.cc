@@ -6,6 +6,8 @@
 #include <boost/asio/write.hpp>
 #include <fmt/format.h>
 
+#include "common/address_text.h"
+
 namespace plprobe::probes {
 namespace {
 
@@ -25,9 +27,7 @@ Connection::Connection(asio::any_io_executor executor) : plain_(std::move(execut
 Connection::~Connection() { close(); }
 
 std::string Connection::peer_text() const {
-  const auto address = peer_.address();
-  return address.is_v6() ? fmt::format("[{}]:{}", address.to_string(), peer_.port())
-                         : fmt::format("{}:{}", address.to_string(), peer_.port());
+  return endpoint_text(peer_.address(), peer_.port());
 }
 
 void Connection::close() {
