@@ -50,6 +50,19 @@ Json to_json(const TlsDetails& tls) {
   return out;
 }
 
+Json to_json(const SampleSummary& s) {
+  return Json{
+      {"count", s.count},
+      {"lost", s.lost},
+      {"loss", s.count == 0 ? 0.0 : static_cast<double>(s.lost) / s.count},
+      {"min_ms", round_ms(s.min_ms)},
+      {"p50_ms", round_ms(s.p50_ms)},
+      {"p90_ms", round_ms(s.p90_ms)},
+      {"p99_ms", round_ms(s.p99_ms)},
+      {"max_ms", round_ms(s.max_ms)},
+  };
+}
+
 Json to_json(const ProbeResult& result) {
   // Appended field by field in contract order (the object is an ordered map
   // and every key is new), which costs a fraction of an initializer list:
@@ -70,19 +83,7 @@ Json to_json(const ProbeResult& result) {
   fields.emplace_back("phases_ms", to_json(result.phases));
   if (result.tls) fields.emplace_back("tls", to_json(*result.tls));
   fields.emplace_back("facts", result.facts);
-  if (result.samples) {
-    const auto& s = *result.samples;
-    fields.emplace_back("samples", Json{
-                                       {"count", s.count},
-                                       {"lost", s.lost},
-                                       {"loss", s.count == 0 ? 0.0 : static_cast<double>(s.lost) / s.count},
-                                       {"min_ms", round_ms(s.min_ms)},
-                                       {"p50_ms", round_ms(s.p50_ms)},
-                                       {"p90_ms", round_ms(s.p90_ms)},
-                                       {"p99_ms", round_ms(s.p99_ms)},
-                                       {"max_ms", round_ms(s.max_ms)},
-                                   });
-  }
+  if (result.samples) fields.emplace_back("samples", to_json(*result.samples));
   return out;
 }
 
@@ -201,17 +202,7 @@ void append_json_line(std::string& out, const ProbeResult& result) {
   }
   if (result.samples) {
     out.append(R"(,"samples":)"sv);
-    const auto& s = *result.samples;
-    dump(Json{
-        {"count", s.count},
-        {"lost", s.lost},
-        {"loss", s.count == 0 ? 0.0 : static_cast<double>(s.lost) / s.count},
-        {"min_ms", round_ms(s.min_ms)},
-        {"p50_ms", round_ms(s.p50_ms)},
-        {"p90_ms", round_ms(s.p90_ms)},
-        {"p99_ms", round_ms(s.p99_ms)},
-        {"max_ms", round_ms(s.max_ms)},
-    });
+    dump(to_json(*result.samples));
   }
   out.append("}\n"sv);
 }

@@ -87,6 +87,7 @@ Json to_json(const TlsDetails& tls);
 // of thousands of these and the tree cost more than the probe itself.
 void append_json_line(std::string& out, const ProbeResult& result);
 Json to_json(const PhaseTimes& phases);
+Json to_json(const SampleSummary& samples);
 
 // Rounds milliseconds to microsecond precision for output.
 double round_ms(double ms);

@@ -36,11 +36,14 @@
 #include "common/result.h"
 #include "common/status.h"
 #include "probes/mongodb/mongodb_channel.h"
+#include "probes/sasl/scram.h"
 
 namespace plprobe::probes::mongodb {
 
-enum class ScramHash { sha1, sha256 };
-std::string_view mechanism_name(ScramHash hash);  // "SCRAM-SHA-1", "SCRAM-SHA-256"
+using sasl::base64_decode;
+using sasl::base64_encode;
+using sasl::mechanism_name;
+using sasl::ScramHash;  // MongoDB speaks sha1 and sha256
 
 // RFC 7677 §4 asks for at least 4096 iterations; MongoDB's own minimum is
 // 5000 and its defaults 10000 (SHA-1) and 15000 (SHA-256). Above 100,000
@@ -49,42 +52,19 @@ std::string_view mechanism_name(ScramHash hash);  // "SCRAM-SHA-1", "SCRAM-SHA-2
 // know of goes that high.
 inline constexpr long kScramMinIterations = 4096;
 inline constexpr long kScramMaxIterations = 100'000;
+inline constexpr sasl::ScramPolicy kScramPolicy{kScramMinIterations, kScramMaxIterations, "MongoDB"};
 
-// The SCRAM client messages (RFC 5802 §7), no I/O.
-class ScramClient {
+// The shared SCRAM client (probes/sasl/scram.h) with MongoDB's policy.
+// `password` as the mechanism uses it (see mongodb_password()).
+class ScramClient : public sasl::ScramClient {
  public:
-  // `password` as the mechanism uses it (see mongodb_password()).
-  // `client_nonce`: empty picks 24 random bytes (base64) from OpenSSL's
-  // CSPRNG; tests pass the RFCs' nonces to reproduce their vectors.
-  ScramClient(ScramHash hash, std::string user, std::string password, std::string client_nonce = {});
-  ~ScramClient();
-  ScramClient(const ScramClient&) = delete;
-  ScramClient& operator=(const ScramClient&) = delete;
-
-  std::string client_first() const;  // "n,,n=<user>,r=<nonce>"
-  // Checks the server-first-message (nonce extends ours, salt, iteration
-  // bounds) and returns the client-final-message with the proof.
-  std::optional<std::string> client_final(std::string_view server_first, std::string& error);
-  // "v=<signature>" must be what only a holder of the credentials computes;
-  // "e=..." is the server's refusal.
-  bool verify_server_final(std::string_view server_final, std::string& error) const;
-
- private:
-  ScramHash hash_;
-  std::string user_;
-  std::string password_;
-  std::string client_nonce_;
-  std::string client_first_bare_;
-  std::vector<unsigned char> expected_server_signature_;
+  ScramClient(ScramHash hash, std::string user, std::string password, std::string client_nonce = {})
+      : sasl::ScramClient(hash, std::move(user), std::move(password), kScramPolicy, std::move(client_nonce)) {}
 };
 
 // The password bytes a mechanism hashes: SHA-1's MD5 digest (hex), or the
 // password itself for SHA-256.
 std::string mongodb_password(ScramHash hash, std::string_view user, std::string_view password);
-
-// RFC 4648 §4 base64 with padding.
-std::string base64_encode(std::string_view bytes);
-std::optional<std::string> base64_decode(std::string_view text);
 
 // Which mechanism to use given hello's saslSupportedMechs and the server's
 // wire version; nullopt when the list names only mechanisms plprobe does
