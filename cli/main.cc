@@ -18,6 +18,7 @@ namespace {
 using plprobe::cli::Command;
 
 constexpr std::array kCommands = {
+    Command{"doctor", "Is this endpoint ready? Probes, checks and explains the whole path (text, JSON, HTML)", plprobe::cli::add_doctor_command},
     Command{"resolve", "Resolve names with c-ares and classify every address", plprobe::cli::add_resolve_command},
     Command{"probe", "Connect to targets (tcp://, tls://, ...) and report each phase", plprobe::cli::add_probe_command},
     Command{"codes", "List every outcome code with its meaning and hint", plprobe::cli::add_codes_command},
