@@ -2,6 +2,8 @@
 // if not, why? Plans the targets, probes them, judges configuration and path
 // together and renders one report -- all of it in doctor/; this file parses
 // flags, loads files (InputError -> UsageError, exit 2) and picks the output.
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -45,6 +47,7 @@ struct DoctorFlags {
   std::string timeout = "3s";
   bool credentials_from_env = false;
   std::string user;
+  std::string database;
   std::string sasl_mechanism;
   std::string sasl_user;
   std::string tls_mode = "prefer";
@@ -57,7 +60,8 @@ struct DoctorFlags {
 constexpr const char* kDoctorFooter = R"(Examples:
   plprobe doctor --endpoint rpe.json --source postgres --evidence evidence/ --report report.html
   plprobe doctor --endpoint rpe.json --source kafka --port 9092 --dns-server 10.0.0.2 --json
-  PLPROBE_PASSWORD=... plprobe doctor --endpoint rpe.json --source mysql --user clickpipes --credentials-from-env
+  PLPROBE_PASSWORD=... plprobe doctor --endpoint rpe.json --source postgres --user clickpipes --database app \
+      --credentials-from-env --evidence evidence/
   plprobe doctor postgres://db.internal:5432          # without an endpoint object: path and readiness only
 
 What it does: reads the endpoint object (its type, status and DNS names), validates the AWS evidence
@@ -141,6 +145,9 @@ void apply_credentials(const DoctorFlags& flags, v::SourceKind source, probes::P
 
 int run_doctor(const DoctorFlags& flags) {
   const bool endpoint_mode = !flags.endpoint.empty();
+  if (!endpoint_mode && (!flags.user.empty() || !flags.database.empty())) {
+    throw UsageError("--user and --database go with --endpoint", "put them in the target: postgres://USER@HOST:PORT/DB");
+  }
   if (endpoint_mode && !flags.targets.empty()) {
     throw UsageError("give either --endpoint FILE or target URIs, not both",
                      "the endpoint object's DNS names are the targets");
@@ -204,6 +211,7 @@ int run_doctor(const DoctorFlags& flags) {
     plan_options.source = *source;
     plan_options.ports = ports;
     plan_options.user = flags.user;
+    plan_options.database = flags.database;
     plan_options.tls = tls == probes::TlsMode::require || tls == probes::TlsMode::verify_full;
     std::string error;
     auto plan = doctor::plan_targets(endpoint, evidence, plan_options, error);
@@ -307,6 +315,10 @@ void add_doctor_command(CLI::App& command, Run& run) {
                    "Log in with PLPROBE_PASSWORD (databases) or PLPROBE_SASL_PASSWORD (kafka) to check CDC readiness "
                    "and SASL");
   command.add_option("--user", flags->user, "postgres/mysql/mongodb: the user ClickPipes connects as")->type_name("USER");
+  command.add_option("--database", flags->database,
+                     "postgres: the database ClickPipes reads (default: the user's name); mongodb: the "
+                     "authentication database")
+      ->type_name("DB");
   command.add_option("--sasl-mechanism", flags->sasl_mechanism, "kafka: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512");
   command.add_option("--sasl-user", flags->sasl_user, "kafka: SASL user name");
   command.add_option("--tls", flags->tls_mode,

@@ -92,9 +92,14 @@ std::optional<Plan> plan_targets(const validator::Endpoint& endpoint, const vali
   const bool tls = options.tls || (msk && options.source == validator::SourceKind::kafka);
   const std::string scheme = scheme_for(options.source, tls);
   const bool takes_user = options.source != validator::SourceKind::kafka && !options.user.empty();
+  // MySQL targets have no database part (the probe logs in without one).
+  const bool takes_database = (options.source == validator::SourceKind::postgres ||
+                               options.source == validator::SourceKind::mongodb) &&
+                              !options.database.empty();
   for (const auto& name : plan.names) {
     for (auto port : plan.ports) {
-      auto text = fmt::format("{}://{}{}:{}", scheme, takes_user ? options.user + "@" : std::string(), name, port);
+      auto text = fmt::format("{}://{}{}:{}{}", scheme, takes_user ? options.user + "@" : std::string(), name, port,
+                              takes_database ? "/" + options.database : std::string());
       std::string why;
       auto target = probes::parse_target(text, why);
       if (!target) {

@@ -28,6 +28,7 @@ struct PlanOptions {
   validator::SourceKind source = validator::SourceKind::postgres;
   std::vector<std::uint16_t> ports;  // --port; empty: see above
   std::string user;                  // USER@ in postgres/mysql/mongodb targets; empty: none
+  std::string database;              // /DB in postgres targets, /AUTHDB in mongodb ones; empty: none
   bool tls = false;                  // kafka+tls:// and mongodb+tls:// instead of the plaintext schemes
 };
 

@@ -222,7 +222,7 @@ std::string path_diagram(const Report& report) {
 std::string latency_chart(const ProbeResult& r) {
   std::vector<std::pair<std::string, double>> bars;
   std::string caption;
-  if (r.samples) {
+  if (r.samples && r.samples->lost < r.samples->count) {
     const auto& s = *r.samples;
     bars = {{"min", s.min_ms}, {"p50", s.p50_ms}, {"p90", s.p90_ms}, {"p99", s.p99_ms}, {"max", s.max_ms}};
     caption = fmt::format("{} samples, {} lost", s.count, s.lost);
@@ -233,7 +233,8 @@ std::string latency_chart(const ProbeResult& r) {
     if (p.tls_ms) bars.emplace_back("tls", *p.tls_ms);
     if (p.handshake_ms) bars.emplace_back("handshake", *p.handshake_ms);
     bars.emplace_back("total", p.total_ms);
-    caption = "one probe, by phase";
+    caption = r.samples ? fmt::format("all {} samples failed; the last one, by phase", r.samples->count)
+                        : std::string("one probe, by phase");
   }
   double top = 0;
   for (const auto& [label, value] : bars) top = std::max(top, value);

@@ -213,7 +213,10 @@ void render_text(std::FILE* out, const Report& report, bool colour) {
   section(out, style, fmt::format("Latency ({} sample{} per address)", report.samples, report.samples == 1 ? "" : "s"));
   for (const auto& r : report.results) {
     if (!r.address) continue;
-    if (r.samples) {
+    if (r.samples && r.samples->lost == r.samples->count) {
+      fmt::print(out, "  {} {}  {}\n", r.host, address_port(r),
+                 style.paint("31", fmt::format("all {} samples failed ({})", r.samples->count, name(r.outcome))));
+    } else if (r.samples) {
       const auto& s = *r.samples;
       fmt::print(out, "  {} {}  min {:.2f}  p50 {:.2f}  p90 {:.2f}  p99 {:.2f}  max {:.2f} ms  loss {}/{}\n", r.host,
                  address_port(r), s.min_ms, s.p50_ms, s.p90_ms, s.p99_ms, s.max_ms, s.lost, s.count);
