@@ -56,6 +56,7 @@ std::string suggestion_for(std::string_view word) {
 }
 
 constexpr const char* kFooter = R"(Examples:
+  plprobe doctor --endpoint rpe.json --source postgres --evidence evidence/ --report report.html
   plprobe resolve b-1.example.vpce.amazonaws.com --dns-server 10.0.0.2
   plprobe probe tls://db.example.internal:5432 --sni db.example.com --json
   plprobe probe --targets targets.txt --concurrency 512 --timeout 2s
