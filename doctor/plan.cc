@@ -1,39 +1,14 @@
 #include "doctor/plan.h"
 
 #include <algorithm>
-#include <charconv>
 
 #include <fmt/format.h>
+
+#include "validator/json_util.h"
 
 namespace plprobe::doctor {
 
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return (x | 0x20) == (y | 0x20);
-         });
-}
-
-// "host:port,host:port" -> the distinct ports, in order of first appearance.
-std::vector<std::uint16_t> ports_of(std::string_view list) {
-  std::vector<std::uint16_t> ports;
-  std::size_t start = 0;
-  while (start < list.size()) {
-    auto end = list.find(',', start);
-    std::string_view item = list.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
-    start = end == std::string_view::npos ? list.size() : end + 1;
-    auto colon = item.rfind(':');
-    if (colon == std::string_view::npos) continue;
-    unsigned value = 0;
-    auto digits = item.substr(colon + 1);
-    auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-    if (ec != std::errc() || ptr != digits.data() + digits.size() || value == 0 || value > 65535) continue;
-    auto port = static_cast<std::uint16_t>(value);
-    if (std::find(ports.begin(), ports.end(), port) == ports.end()) ports.push_back(port);
-  }
-  return ports;
-}
 
 std::string scheme_for(validator::SourceKind source, bool tls) {
   switch (source) {
@@ -55,12 +30,15 @@ std::vector<std::uint16_t> msk_vpc_ports(const validator::Evidence& evidence, co
                                          std::string& key) {
   // Amazon MSK API, GetBootstrapBrokers: multi-VPC private connectivity has
   // its own strings per authentication method, with their own ports.
-  const std::string wanted = authentication == "SASL_SCRAM" ? "BootstrapBrokerStringVpcConnectivitySaslScram"
-                                                            : "BootstrapBrokerStringVpcConnectivitySaslIam";
+  const std::string wanted = validator::msk_vpc_bootstrap_key(authentication);
+  if (wanted.empty()) return {};
   for (const auto& bootstrap : evidence.msk_bootstrap) {
     for (const auto& [name, value] : bootstrap.strings) {
-      if (!iequals(name, wanted)) continue;
-      auto ports = ports_of(value);
+      if (!validator::iequals(name, wanted)) continue;
+      std::vector<std::uint16_t> ports;
+      for (auto port : validator::bootstrap_ports(value)) {
+        if (port <= 65535) ports.push_back(static_cast<std::uint16_t>(port));
+      }
       if (!ports.empty()) {
         key = name;
         return ports;
