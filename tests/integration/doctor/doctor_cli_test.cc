@@ -28,6 +28,7 @@
 #include "tests/support/certs.h"
 #include "tests/support/db/postgres_server.h"
 #include "tests/support/dns/unbound_server.h"
+#include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/watchdog.h"
 
@@ -77,6 +78,8 @@ class DoctorSandbox : public ::testing::Test {
         {"vpce.amazonaws.com.", {"vpce-0abed31004e618123-4gq1ukpt.vpce-svc-0e7555fb6441987e1.us-east-1 60 IN A 127.0.0.1"}},
         // The cluster's own broker names exist only inside its VPC: here they do not resolve.
         {"c5.kafka.us-east-1.amazonaws.com.", {"other 60 IN TXT \"no brokers here\""}},
+        // MongoDB members advertise their own names; "gone" is advertised but not in DNS.
+        {"rs.internal.", {"m1 60 IN A 127.0.0.1", "m2 60 IN A 127.0.0.1"}},
     });
 
     ca_ = new CertificateAuthority(CertificateAuthority::create("plprobe doctor test CA"));
@@ -259,6 +262,47 @@ TEST_F(DoctorSandbox, WithoutAnEndpointItProbesTheUriAndItsReadiness) {
   ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
   EXPECT_EQ(first_line(run.out), "READY");
   EXPECT_TRUE(contains(run.out, fmt::format("postgres 127.0.0.1:{}  ready", postgres_->port()))) << run.out;
+}
+
+// A replica set behind an endpoint name whose primary also advertises a
+// member that does not resolve (tests/peers/mongodb/peer.js, started here:
+// only this case needs it).
+TEST_F(DoctorSandbox, AMongodbMemberThatDoesNotResolveComesFirst) {
+  nlohmann::json config = {
+      {"set_name", "rs0"},
+      {"max_seconds", 120},
+      {"members", {{{"name", "m1"}, {"host", "m1.rs.internal"}, {"role", "primary"}},
+                   {{"name", "m2"}, {"host", "m2.rs.internal"}, {"role", "secondary"}}}},
+      {"extra_hosts", {"gone.rs.internal:27017"}}};
+  const auto config_path = dir_->write("mongo/config.json", config.dump());
+  ProcessOptions options;
+  std::string peer = PLPROBE_SOURCE_DIR;
+  peer.append("/tests/peers/mongodb/peer.js");
+  options.argv = {"node", "--no-deprecation", peer, config_path.string()};
+  ChildProcess process(options);
+  std::uint16_t seed_port = 0;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const std::string log = process.log();
+        const auto start = log.find("{\"ready\"");
+        const auto end = log.find('\n', start);
+        if (start == std::string::npos || end == std::string::npos) return false;
+        auto ready = nlohmann::json::parse(log.substr(start, end - start), nullptr, false);
+        if (ready.is_discarded()) return false;
+        seed_port = ready["members"][0]["port"].get<std::uint16_t>();
+        return true;
+      },
+      15s))
+      << process.log();
+
+  auto run = doctor({"--endpoint", path("kafka/rpe.json"), "--source", "mongodb", "--port", std::to_string(seed_port),
+                     "--tls", "disable", "--json"});
+  ASSERT_EQ(run.exit_code, 1) << run.out << run.err;
+  auto ids = finding_ids(run.out);
+  ASSERT_FALSE(ids.empty()) << run.out;
+  EXPECT_EQ(ids.front(), "mongodb_member_unreachable") << run.out;
+  EXPECT_TRUE(contains(run.out, "gone.rs.internal")) << run.out;
+  EXPECT_EQ(json_lines(run.out).back()["problems"], 1) << run.out;
 }
 
 // The HTML report in a real browser: Debian's Chromium, headless, in a new
