@@ -250,6 +250,16 @@ int run_doctor(const DoctorFlags& flags) {
   }
   for (const auto& t : request.targets) report.targets.push_back(t.text);
   apply_credentials(flags, source.value_or(v::SourceKind::postgres), request.engine.settings, report.credentials);
+  if (report.credentials && source != v::SourceKind::kafka) {
+    // A password without a user would log in as nobody in particular.
+    for (const auto& t : request.targets) {
+      if (t.scheme->kind != "kafka" && t.user.empty()) {
+        throw UsageError(fmt::format("--credentials-from-env needs a user, and '{}' names none", t.text),
+                         endpoint_mode ? "pass the user ClickPipes connects as: --user USER"
+                                       : "put the user in the target: SCHEME://USER@HOST:PORT");
+      }
+    }
+  }
 
   probes::EngineReport engine_report;
   Status status = doctor::diagnose(request, report, engine_report);

@@ -246,9 +246,13 @@ TEST_F(DoctorSandbox, BadInputExitsTwoWithOneClearLine) {
       {{"--endpoint", fixture("malformed/truncated.json"), "--source", "postgres"}, "truncated.json"},
       {{"--endpoint", path("healthy/rpe.json"), "--source", "oracle"}, "--source 'oracle'"},
       {{"--endpoint", path("gcp/rpe.json"), "--source", "postgres"}, "GCP_PSC_SERVICE_ATTACHMENT"},
+      {{"--endpoint", path("healthy/rpe.json"), "--source", "postgres", "--credentials-from-env"}, "needs a user"},
+      {{"--endpoint", path("healthy/rpe.json"), "--source", "postgres", "--user", "clickpipes",
+        "--credentials-from-env"},
+       "PLPROBE_PASSWORD is not set"},
   };
   for (const auto& [args, mention] : cases) {
-    auto run = doctor(args);
+    auto run = doctor(args, {{"PLPROBE_PASSWORD", mention == "needs a user" ? "pw" : ""}});
     EXPECT_EQ(run.exit_code, 2) << mention << "\n" << run.out << run.err;
     EXPECT_TRUE(run.out.empty()) << run.out;
     EXPECT_TRUE(first_line(run.err).starts_with("plprobe: ")) << run.err;
