@@ -45,5 +45,6 @@ void add_probe_command(CLI::App& command, Run& run);
 void add_codes_command(CLI::App& command, Run& run);
 void add_validate_command(CLI::App& command, Run& run);
 void add_subnets_command(CLI::App& command, Run& run);
+void add_doctor_command(CLI::App& command, Run& run);
 
 }  // namespace plprobe::cli

@@ -18,6 +18,7 @@ namespace {
 using plprobe::cli::Command;
 
 constexpr std::array kCommands = {
+    Command{"doctor", "Is this endpoint ready? Probes, checks and explains the whole path (text, JSON, HTML)", plprobe::cli::add_doctor_command},
     Command{"resolve", "Resolve names with c-ares and classify every address", plprobe::cli::add_resolve_command},
     Command{"probe", "Connect to targets (tcp://, tls://, ...) and report each phase", plprobe::cli::add_probe_command},
     Command{"codes", "List every outcome code with its meaning and hint", plprobe::cli::add_codes_command},
@@ -55,6 +56,7 @@ std::string suggestion_for(std::string_view word) {
 }
 
 constexpr const char* kFooter = R"(Examples:
+  plprobe doctor --endpoint rpe.json --source postgres --evidence evidence/ --report report.html
   plprobe resolve b-1.example.vpce.amazonaws.com --dns-server 10.0.0.2
   plprobe probe tls://db.example.internal:5432 --sni db.example.com --json
   plprobe probe --targets targets.txt --concurrency 512 --timeout 2s

@@ -2,9 +2,15 @@
 # The one-minute tour: sets up plprobe (scripts/setup.sh), starts local
 # servers on loopback -- a DNS server (unbound) with a demo zone of
 # endpoint-like names, TLS servers with a good, a wrong-name, an expired and
-# a self-signed certificate, and a closed port -- and runs plprobe against
-# them so every kind of result shows up once. Everything stays on
-# 127.0.0.0/8; everything started here is stopped on exit.
+# a self-signed certificate, a closed port, and a sandbox of data sources
+# (PostgreSQL, MariaDB, librdkafka's mock Kafka cluster, one broker of it
+# advertising a name that does not resolve) -- and runs plprobe against them
+# so every kind of result shows up once. Then `plprobe doctor` checks one
+# healthy reverse private endpoint and two broken ones (subnets without a
+# free /28, a TLS name mismatch through the endpoint name, a broker that
+# advertises an unresolvable name) and writes their HTML reports to
+# build/demo-reports/. Everything stays on 127.0.0.0/8; everything started
+# here is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -12,6 +18,9 @@ root=$(pwd)
 [ "${PLPROBE_DEMO_SKIP_SETUP:-}" = 1 ] || scripts/setup.sh
 plprobe="$root/build/cli/plprobe"
 tls_peer="$root/build/tests/peers/plprobe_tls_peer"
+sandbox="$root/build/tests/peers/plprobe_doctor_sandbox"
+fixtures="$root/tests/fixtures/validator"
+reports="$root/build/demo-reports"
 
 work=$(mktemp -d /tmp/plprobe-demo.XXXXXX)
 pids=()
@@ -43,6 +52,19 @@ json_field() { sed -E "s/.*\"$1\":([0-9]+|null).*/\1/" "$work/tls.json"; }
 good=$(json_field good); wrong=$(json_field wrong_name); expired=$(json_field expired)
 self_signed=$(json_field self_signed); tls10=$(json_field tls10)
 
+# --- doctor sandbox: PostgreSQL, MariaDB, mock Kafka cluster ------------------
+# Started now because PostgreSQL and MariaDB take a few seconds to set up;
+# the doctor section at the end waits for them. The password exists only
+# in this shell's environment, never on a command line.
+broken_broker=b-2.events.xuy0sb.c5.kafka.us-east-1.amazonaws.com
+demo_password="demo-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+mkdir -p "$work/sandbox"
+mkfifo "$work/sandbox.in"
+PLPROBE_PASSWORD="$demo_password" "$sandbox" --dir "$work/sandbox" --broken-broker "$broken_broker" \
+  <"$work/sandbox.in" >"$work/sandbox.json" 2>"$work/sandbox.log" &
+pids+=($!)
+exec 4>"$work/sandbox.in"
+
 # --- DNS server --------------------------------------------------------------
 dns_port=$(free_port 20053)
 cat >"$work/demo.zone" <<ZONE
@@ -63,6 +85,20 @@ cat >"$work/vpce.zone" <<ZONE
 @ 300 IN NS  ns.demo.internal.
 vpce-0a1b2c3d4e5f-good.vpce-svc-0123456789abcdef0.us-east-1   60 IN A 127.0.0.1
 vpce-0a1b2c3d4e5f-public.vpce-svc-0123456789abcdef0.us-east-1 60 IN A 52.94.1.10
+vpce-0abed31004e618123-4gq1ukpt.vpce-svc-0e7555fb6441987e1.us-east-1 60 IN A 127.0.0.1
+ZONE
+# VPC Lattice names of VPC_RESOURCE endpoints, and an MSK cluster's own
+# broker names, which exist only inside the cluster's VPC (NXDOMAIN here).
+cat >"$work/on-aws.zone" <<ZONE
+\$ORIGIN on.aws.
+@ 300 IN SOA ns.demo.internal. admin.demo.internal. 1 3600 600 86400 300
+@ 300 IN NS  ns.demo.internal.
+vpce-0d9e8f7a6b5c4d3e2-snra-4bd2a1c9.rcfg-07129f3acded87625.4232ccc.vpc-lattice-rsc.us-east-1 60 IN A 127.0.0.1
+ZONE
+cat >"$work/msk.zone" <<ZONE
+\$ORIGIN kafka.us-east-1.amazonaws.com.
+@ 300 IN SOA ns.demo.internal. admin.demo.internal. 1 3600 600 86400 300
+@ 300 IN NS  ns.demo.internal.
 ZONE
 cat >"$work/unbound.conf" <<CONF
 server:
@@ -90,6 +126,14 @@ auth-zone:
 auth-zone:
   name: "vpce.amazonaws.com."
   zonefile: "$work/vpce.zone"
+  for-downstream: yes
+auth-zone:
+  name: "on.aws."
+  zonefile: "$work/on-aws.zone"
+  for-downstream: yes
+auth-zone:
+  name: "kafka.us-east-1.amazonaws.com."
+  zonefile: "$work/msk.zone"
   for-downstream: yes
 # Anything else is forwarded to this server itself from an address it
 # refuses: the answer is SERVFAIL and no packet leaves the machine.
@@ -146,4 +190,61 @@ section "latency samples: 10 connects, 50 ms apart"
 section "JSON Lines for scripts (first result)"
 "$plprobe" probe "tls://kafka.demo.internal:$wrong" "${dns[@]}" --ca "$work/ca.crt" --json | head -n 1 || true
 
-printf '\nExit codes: 0 all ok, 1 a failure (as above), 2 bad input. Try: %s probe --help\n' "$plprobe"
+# --- plprobe doctor ------------------------------------------------------------
+for _ in $(seq 600); do [ -s "$work/sandbox.json" ] && break; sleep 0.1; done
+if [ ! -s "$work/sandbox.json" ]; then
+  echo "demo: the doctor sandbox did not start:" >&2
+  cat "$work/sandbox.log" >&2
+  exit 1
+fi
+sandbox_field() { sed -E "s/.*\"$1\":([0-9]+).*/\1/" "$work/sandbox.json"; }
+pg=$(sandbox_field postgres); my=$(sandbox_field mariadb)
+kafka_broken=$(sandbox_field kafka_broken)
+sandbox_ca="$work/sandbox/ca.crt"
+
+# Endpoint objects as the ClickHouse Cloud API returns them, and AWS CLI
+# evidence (the validator's fixtures) with the resource configuration
+# opened on the sandbox PostgreSQL's port.
+ep="$work/endpoints"
+mkdir -p "$ep/healthy/evidence" "$ep/exhausted/evidence" "$ep/kafka" "$reports"
+cp "$fixtures/vpc_resource/healthy/rpe.json" "$ep/healthy/rpe.json"
+for file in "$fixtures"/vpc_resource/healthy/*.json; do
+  name=$(basename "$file")
+  [ "$name" = rpe.json ] && continue
+  sed "s/\"5432\"/\"$pg\"/" "$file" >"$ep/healthy/evidence/$name"
+  cp "$ep/healthy/evidence/$name" "$ep/exhausted/evidence/$name"
+done
+# The same gateway after other network interfaces fragmented its subnets.
+cp "$fixtures/vpc_resource/cases/network-interfaces-fragmented.json" "$ep/exhausted/evidence/network-interfaces.json"
+cat >"$ep/kafka/rpe.json" <<JSON
+{"status": 200, "requestId": "c0ffee00-1234-4abc-9def-0123456789ab",
+ "result": {"id": "6a5b4c3d-2e1f-4a0b-9c8d-7e6f5a4b3c2d", "serviceId": "9c2f1e0d-8b7a-4c6d-9e5f-1a2b3c4d5e6f",
+  "description": "self-managed Kafka behind NLB", "type": "VPC_ENDPOINT_SERVICE",
+  "vpcEndpointServiceName": "com.amazonaws.vpce.us-east-1.vpce-svc-0e7555fb6441987e1",
+  "endpointId": "vpce-0abed31004e618123",
+  "dnsNames": ["vpce-0abed31004e618123-4gq1ukpt.vpce-svc-0e7555fb6441987e1.us-east-1.vpce.amazonaws.com"],
+  "privateDnsNames": [], "customPrivateDnsMappings": [], "status": "Ready"}}
+JSON
+doctor=("$plprobe" doctor "${dns[@]}" --samples 10 --interval 20ms --timeout 3s)
+export PLPROBE_PASSWORD="$demo_password"
+
+section "doctor, healthy: a VPC_RESOURCE endpoint to PostgreSQL, evidence and CDC checked (exit 0)"
+"${doctor[@]}" --endpoint "$ep/healthy/rpe.json" --evidence "$ep/healthy/evidence" --source postgres --port "$pg" \
+  --user clickpipes --database postgres --credentials-from-env --report "$reports/healthy.html" || true
+
+section "doctor, broken: full subnets, and ClickPipes verifying a certificate that does not name the endpoint (exit 1)"
+"${doctor[@]}" --endpoint "$ep/healthy/rpe.json" --evidence "$ep/exhausted/evidence" --source postgres --port "$pg" \
+  --user clickpipes --database postgres --credentials-from-env --tls verify-full --ca "$sandbox_ca" \
+  --report "$reports/broken-postgres.html" || true
+
+section "doctor, broken: a Kafka broker advertises a name that does not resolve through the endpoint (exit 1)"
+"${doctor[@]}" --endpoint "$ep/kafka/rpe.json" --source kafka --port "$kafka_broken" \
+  --report "$reports/broken-kafka.html" || true
+
+section "doctor without an endpoint object: MariaDB path and binlog CDC readiness, as JSON (summary line)"
+"${doctor[@]}" "mysql://clickpipes@127.0.0.1:$my" --credentials-from-env --json | tail -n 1 || true
+unset PLPROBE_PASSWORD
+
+printf '\nHTML reports (self-contained, open them in any browser): %s\n' "$reports"
+printf 'Exit codes: 0 all ok, 1 a failure (as above), 2 bad input. Try: %s probe --help, %s doctor --help\n' \
+  "$plprobe" "$plprobe"

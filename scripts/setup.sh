@@ -19,6 +19,8 @@ packages=(
   unbound openssl postgresql mariadb-server
   # network namespaces and firewall rules for the blackhole tests
   iproute2 nftables procps util-linux
+  # headless browser for the doctor HTML report test (run in its own network namespace)
+  chromium
   # comparison peers for bench/
   nmap kcat iperf3 socat time bc
 )

@@ -38,32 +38,6 @@ bool action_matches(std::string_view pattern, std::string_view action) {
   return p == pattern.size();
 }
 
-std::string bootstrap_key(const std::string& authentication) {
-  if (authentication == "SASL_IAM") return "BootstrapBrokerStringVpcConnectivitySaslIam";
-  if (authentication == "SASL_SCRAM") return "BootstrapBrokerStringVpcConnectivitySaslScram";
-  return {};
-}
-
-std::vector<std::int64_t> ports_of(const std::string& bootstrap) {
-  std::vector<std::int64_t> out;
-  std::size_t start = 0;
-  while (start < bootstrap.size()) {
-    auto comma = bootstrap.find(',', start);
-    std::string item = bootstrap.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    start = comma == std::string::npos ? bootstrap.size() : comma + 1;
-    auto colon = item.rfind(':');
-    if (colon == std::string::npos) continue;
-    std::int64_t port = 0;
-    const char* first = item.data() + colon + 1;
-    const char* last = item.data() + item.size();
-    auto [end, ec] = std::from_chars(first, last, port);
-    if (ec == std::errc() && end == last && port > 0 && std::find(out.begin(), out.end(), port) == out.end()) {
-      out.push_back(port);
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 void check_msk(const Context& ctx, Report& report) {
@@ -107,7 +81,7 @@ void check_msk(const Context& ctx, Report& report) {
     }
   }
 
-  const std::string key = bootstrap_key(auth);
+  const std::string key = msk_vpc_bootstrap_key(auth);
   for (const auto& b : ctx.evidence.msk_bootstrap) {
     if (key.empty()) break;
     auto found = std::find_if(b.strings.begin(), b.strings.end(), [&](const auto& kv) { return iequals(kv.first, key); });
@@ -117,7 +91,7 @@ void check_msk(const Context& ctx, Report& report) {
       not_enabled(fmt::format("get-bootstrap-brokers has no {}", key), {{"present", keys}, {"file", b.source}});
       continue;
     }
-    auto ports = ports_of(found->second);
+    auto ports = bootstrap_ports(found->second);
     report.add("msk_bootstrap_ports", subject,
                fmt::format("Multi-VPC brokers for {} listen on port{} {}; use {} in the ClickPipe.", auth,
                            ports.size() == 1 ? "" : "s", fmt::join(ports, ", "), key),

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <filesystem>
 #include <set>
 #include <system_error>
@@ -556,6 +557,32 @@ Evidence load_evidence(const std::vector<std::string>& paths) {
     }
   }
   return evidence;
+}
+
+std::string msk_vpc_bootstrap_key(const std::string& authentication) {
+  if (authentication == "SASL_IAM") return "BootstrapBrokerStringVpcConnectivitySaslIam";
+  if (authentication == "SASL_SCRAM") return "BootstrapBrokerStringVpcConnectivitySaslScram";
+  return {};
+}
+
+std::vector<std::int64_t> bootstrap_ports(const std::string& bootstrap) {
+  std::vector<std::int64_t> out;
+  std::size_t start = 0;
+  while (start < bootstrap.size()) {
+    auto comma = bootstrap.find(',', start);
+    std::string item = bootstrap.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    start = comma == std::string::npos ? bootstrap.size() : comma + 1;
+    auto colon = item.rfind(':');
+    if (colon == std::string::npos) continue;
+    std::int64_t port = 0;
+    const char* first = item.data() + colon + 1;
+    const char* last = item.data() + item.size();
+    auto [end, ec] = std::from_chars(first, last, port);
+    if (ec == std::errc() && end == last && port > 0 && std::find(out.begin(), out.end(), port) == out.end()) {
+      out.push_back(port);
+    }
+  }
+  return out;
 }
 
 }  // namespace plprobe::validator

@@ -186,6 +186,15 @@ struct MskBootstrapBrokers {
   std::string source;
 };
 
+// The GetBootstrapBrokers key of multi-VPC private connectivity for an
+// endpoint's mskAuthentication: SASL_IAM -> ...VpcConnectivitySaslIam,
+// SASL_SCRAM -> ...VpcConnectivitySaslScram; "" for anything else.
+std::string msk_vpc_bootstrap_key(const std::string& authentication);
+
+// The distinct ports of a "host:port,host:port" bootstrap string, in order
+// of first appearance; items without a valid port are skipped.
+std::vector<std::int64_t> bootstrap_ports(const std::string& bootstrap);
+
 // One statement of the cluster policy, reduced to what the rules need.
 struct PolicyStatement {
   std::string effect;

@@ -27,6 +27,36 @@ std::vector<ProbeMember> members_of(const json& facts, std::string_view key) {
 
 }  // namespace
 
+ProbeRecord probe_record_from_json(const json& object, const std::string& source) {
+  if (!object.is_object() || member(object, "outcome") == nullptr || member(object, "host") == nullptr) {
+    throw InputError(fmt::format("{} has no \"outcome\" or \"host\": not a probe result", source),
+                     "Pass the output of 'plprobe probe --json'; findings from 'plprobe validate --json' "
+                     "are not probe results.");
+  }
+  ProbeRecord r;
+  r.target = string_at(object, "target");
+  r.kind = string_at(object, "kind");
+  r.host = string_at(object, "host");
+  r.port = int_at(object, "port").value_or(0);
+  const json* address = member(object, "address");
+  if (address != nullptr && address->is_string()) r.address = address->get<std::string>();
+  r.address_class = string_at(object, "address_class");
+  r.outcome = string_at(object, "outcome");
+  r.message = string_at(object, "message");
+  r.hint = string_at(object, "hint");
+  if (const json* tls = member(object, "tls"); tls != nullptr && tls->is_object()) {
+    r.tls_verified = bool_at(*tls, "verified");
+    r.tls_sans = strings_at(*tls, "sans");
+    r.tls_verify_errors = strings_at(*tls, "verify_errors");
+  }
+  if (const json* facts = member(object, "facts"); facts != nullptr && facts->is_object()) {
+    r.brokers = members_of(*facts, "brokers");
+    r.members = members_of(*facts, "members");
+  }
+  r.source = source;
+  return r;
+}
+
 std::vector<ProbeRecord> parse_probe_lines(std::string_view text, const std::string& source) {
   std::vector<ProbeRecord> out;
   std::size_t line_number = 0;
@@ -51,33 +81,7 @@ std::vector<ProbeRecord> parse_probe_lines(std::string_view text, const std::str
                                    object.type_name()),
                        "Pass the output of 'plprobe probe --json' (JSON Lines: one object per line), unchanged.");
     }
-    if (member(object, "outcome") == nullptr || member(object, "host") == nullptr) {
-      throw InputError(fmt::format("{}: line {} has no \"outcome\" or \"host\": not a probe result", source, line_number),
-                       "Pass the output of 'plprobe probe --json'; findings from 'plprobe validate --json' "
-                       "are not probe results.");
-    }
-    ProbeRecord r;
-    r.target = string_at(object, "target");
-    r.kind = string_at(object, "kind");
-    r.host = string_at(object, "host");
-    r.port = int_at(object, "port").value_or(0);
-    const json* address = member(object, "address");
-    if (address != nullptr && address->is_string()) r.address = address->get<std::string>();
-    r.address_class = string_at(object, "address_class");
-    r.outcome = string_at(object, "outcome");
-    r.message = string_at(object, "message");
-    r.hint = string_at(object, "hint");
-    if (const json* tls = member(object, "tls"); tls != nullptr && tls->is_object()) {
-      r.tls_verified = bool_at(*tls, "verified");
-      r.tls_sans = strings_at(*tls, "sans");
-      r.tls_verify_errors = strings_at(*tls, "verify_errors");
-    }
-    if (const json* facts = member(object, "facts"); facts != nullptr && facts->is_object()) {
-      r.brokers = members_of(*facts, "brokers");
-      r.members = members_of(*facts, "members");
-    }
-    r.source = fmt::format("{}:{}", source, line_number);
-    out.push_back(std::move(r));
+    out.push_back(probe_record_from_json(object, fmt::format("{}:{}", source, line_number)));
   }
   return out;
 }

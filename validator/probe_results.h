@@ -45,6 +45,12 @@ struct ProbeRecord {
   bool ok() const { return outcome == "ok"; }
 };
 
+// One result object (a line of `plprobe probe --json`, or a ProbeResult's
+// to_json() when the probes ran in this process, as in `plprobe doctor`):
+// the one definition of how a result becomes evidence. Throws InputError
+// naming `source` when the object has no "outcome" or "host".
+ProbeRecord probe_record_from_json(const nlohmann::json& object, const std::string& source);
+
 std::vector<ProbeRecord> parse_probe_lines(std::string_view text, const std::string& source);
 std::vector<ProbeRecord> load_probe_results(const std::string& path);
 

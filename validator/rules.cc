@@ -266,6 +266,26 @@ bool is_clickpipes_principal(std::string_view principal, bool allow_wildcard) {
          principal.ends_with(":root");
 }
 
+namespace {
+
+// Table order within a severity: the report reads from the endpoint down
+// to the network, whatever order the checks ran in.
+void sort_in_table_order(std::vector<Finding>& findings) {
+  auto rank = [](const Finding& f) {
+    auto checks = all_checks();
+    for (std::size_t i = 0; i < checks.size(); ++i) {
+      if (checks[i].id == f.id) return i;
+    }
+    return checks.size();
+  };
+  std::stable_sort(findings.begin(), findings.end(), [&](const Finding& a, const Finding& b) {
+    if (a.severity != b.severity) return static_cast<int>(a.severity) < static_cast<int>(b.severity);
+    return rank(a) < rank(b);
+  });
+}
+
+}  // namespace
+
 }  // namespace detail
 
 std::vector<Finding> validate(const Inputs& inputs) {
@@ -287,19 +307,23 @@ std::vector<Finding> validate(const Inputs& inputs) {
   detail::check_endpoint_status(ctx, report);
 
   auto findings = std::move(report.findings());
-  // Table order within a severity: the report reads from the endpoint down
-  // to the network, whatever order the checks ran in.
-  auto rank = [](const Finding& f) {
-    auto checks = all_checks();
-    for (std::size_t i = 0; i < checks.size(); ++i) {
-      if (checks[i].id == f.id) return i;
-    }
-    return checks.size();
-  };
-  std::stable_sort(findings.begin(), findings.end(), [&](const Finding& a, const Finding& b) {
-    if (a.severity != b.severity) return static_cast<int>(a.severity) < static_cast<int>(b.severity);
-    return rank(a) < rank(b);
-  });
+  detail::sort_in_table_order(findings);
+  return findings;
+}
+
+std::vector<Finding> validate_probes(std::span<const ProbeRecord> probes) {
+  const Endpoint no_endpoint;  // type other, no names
+  const Evidence no_evidence;
+  Inputs inputs;
+  inputs.endpoint = &no_endpoint;
+  inputs.evidence = &no_evidence;
+  inputs.regions = &builtin_regions();
+  inputs.probes = probes;
+  detail::Context ctx(inputs);
+  detail::Report report;
+  detail::check_probes(ctx, report);
+  auto findings = std::move(report.findings());
+  detail::sort_in_table_order(findings);
   return findings;
 }
 

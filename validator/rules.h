@@ -65,4 +65,9 @@ struct Inputs {
 // Findings sorted by severity (errors first), checks in table order within one.
 std::vector<Finding> validate(const Inputs& inputs);
 
+// The probe-result checks alone, for a path probed without an endpoint
+// object (`plprobe doctor postgres://db.internal`): no name counts as an
+// endpoint DNS name. Same ids, severities and order as validate().
+std::vector<Finding> validate_probes(std::span<const ProbeRecord> probes);
+
 }  // namespace plprobe::validator
