@@ -179,6 +179,9 @@ int run_doctor(const DoctorFlags& flags) {
   request.engine.timeout = parse_duration_option("--timeout", flags.timeout);
   request.engine.interval = parse_duration_option("--interval", flags.interval);
   request.engine.repeat = flags.samples;
+  // A path that timed out once will time out again: more samples would only
+  // make the verdict wait (samples x timeout on a blackholed address).
+  request.engine.give_up_after_timeouts = 1;
   request.engine.resolver.servers = parse_dns_servers(flags.dns_servers);
   request.engine.tls.ca_file = flags.ca_file;
   request.engine.settings.sni = flags.sni;

@@ -37,6 +37,11 @@ Json dns_facts(const resolvers::Resolution& resolution, const resolvers::Resolve
   return facts;
 }
 
+bool timed_out(Code code) {
+  return code == Code::dns_timeout || code == Code::tcp_timeout || code == Code::tls_timeout ||
+         code == Code::protocol_timeout;
+}
+
 struct Shared {
   Shared(const std::vector<Target>& all, const EngineOptions& engine_options, ResultSink& result_sink,
          std::shared_ptr<TlsClientContext> tls_context)
@@ -98,9 +103,17 @@ class Worker {
     std::map<std::string, Samples> by_address;
     std::size_t order = 0;
     asio::steady_timer pacing(io_);
+    const int give_up_after = shared_.options.give_up_after_timeouts;
+    bool gave_up = false;
+    int timeouts_in_a_row = 0;
     for (int sample = 0; sample < repeat; ++sample) {
       const auto sample_start = Clock::now();
-      for (auto& result : co_await probe_once(target)) {
+      auto results = co_await probe_once(target);
+      const bool all_timed_out = !results.empty() && std::all_of(results.begin(), results.end(), [](const auto& r) {
+        return timed_out(r.outcome);
+      });
+      timeouts_in_a_row = all_timed_out ? timeouts_in_a_row + 1 : 0;
+      for (auto& result : results) {
         auto [entry, inserted] = by_address.try_emplace(result.address.value_or(""));
         auto& samples = entry->second;
         if (inserted) samples.first_seen = order++;
@@ -112,6 +125,10 @@ class Worker {
           ++samples.failures[result.outcome];
         }
         samples.last = std::move(result);
+      }
+      if (give_up_after > 0 && timeouts_in_a_row >= give_up_after) {
+        gave_up = true;
+        break;
       }
       if (sample + 1 < repeat) {
         pacing.expires_at(sample_start + shared_.options.interval);
@@ -133,7 +150,11 @@ class Worker {
         for (const auto& [code, count] : samples->failures) {
           counts += fmt::format("{}{} {}", counts.empty() ? "" : ", ", name(code), count);
         }
-        const std::string last_message = result.ok() ? std::string() : "; last: " + result.message;
+        std::string last_message = result.ok() ? std::string() : "; last: " + result.message;
+        if (gave_up) {
+          last_message += fmt::format("; stopped after {} timed-out sample{} in a row", give_up_after,
+                                      give_up_after == 1 ? "" : "s");
+        }
         const std::string hint = result.ok() ? std::string(info(worst->first).hint) : result.hint;
         result.fail(worst->first,
                     fmt::format("{} of {} samples failed ({}){}", samples->lost, samples->count, counts, last_message),

@@ -36,6 +36,11 @@ struct EngineOptions {
   std::chrono::microseconds timeout = std::chrono::seconds(3);
   int repeat = 1;
   std::chrono::microseconds interval = std::chrono::seconds(1);
+  // With repeat > 1: stop sampling a target after this many samples in a
+  // row in which every address timed out (0: never stop early). A
+  // blackholed path then costs that many deadlines instead of repeat of
+  // them; the summary counts only the samples taken and says why it ended.
+  int give_up_after_timeouts = 0;
   resolvers::ResolverOptions resolver;
   TlsOptions tls;
   ProbeSettings settings;

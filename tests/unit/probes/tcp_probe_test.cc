@@ -87,6 +87,29 @@ TEST(TcpProbe, RepeatGivesASampleSummaryPerAddress) {
   EXPECT_NE(bad.message.find("5 of 5 samples failed"), std::string::npos) << bad.message;
 }
 
+// A TLS probe to a peer that accepts and never answers times out in the
+// handshake; with give_up_after_timeouts the run stops sampling it instead
+// of waiting out every remaining deadline, and says so.
+TEST(TcpProbe, RepeatGivesUpAfterTimedOutSamplesWhenAsked) {
+  TcpListener silent(ListenerBehaviour::accept_and_hold);
+  TcpListener answering(ListenerBehaviour::accept_and_close);
+  EngineOptions options;
+  options.repeat = 6;
+  options.interval = 10ms;
+  options.timeout = 200ms;
+  options.give_up_after_timeouts = 2;
+  auto run = run_targets({fmt::format("tls://127.0.0.1:{}", silent.port()), tcp_target(answering.port())}, options);
+  ASSERT_EQ(run.results.size(), 2u);
+  const auto& stalled = run.results[0];
+  ASSERT_TRUE(stalled.samples);
+  EXPECT_EQ(stalled.outcome, Code::tls_timeout) << stalled.message;
+  EXPECT_EQ(stalled.samples->count, 2) << "two timed-out samples in a row end the sampling";
+  EXPECT_NE(stalled.message.find("stopped after 2 timed-out samples in a row"), std::string::npos) << stalled.message;
+  const auto& fine = run.results[1];
+  ASSERT_TRUE(fine.samples);
+  EXPECT_EQ(fine.samples->count, 6) << "other targets keep every sample";
+}
+
 TEST(Summarize, UsesNearestRankPercentiles) {
   std::vector<double> samples;
   for (int i = 100; i >= 1; --i) samples.push_back(i);
