@@ -15,10 +15,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "bench/kafka_load.h"
-#include "bench/mongodb_load.h"
-#include "bench/mysql_load.h"
-#include "bench/postgres_load.h"
+#include "bench/protocols/kafka_load.h"
+#include "bench/protocols/mongodb_load.h"
+#include "bench/protocols/mysql_load.h"
+#include "bench/protocols/postgres_load.h"
 #include "tests/integration/kafka/mock_cluster.h"
 #include "tests/support/db/mariadb_server.h"
 #include "tests/support/db/postgres_server.h"
@@ -37,45 +37,51 @@ using plprobe::testing::ClosedTcpPort;
 struct Totals {
   std::uint64_t requests = 0;
   std::uint64_t bytes = 0;
-  Clock::duration max{0};
-  std::map<Code, std::uint64_t> errors;
+  std::chrono::microseconds max{0};
+  std::map<std::string, std::uint64_t, std::less<>> errors;
   Json summary;
 
   std::uint64_t errors_of(Code code) const {
-    auto it = errors.find(code);
+    auto it = errors.find(name(code));
     return it == errors.end() ? 0 : it->second;
   }
   std::string describe() const {
-    std::string out = fmt::format("requests {} bytes {} errors:", requests, bytes);
-    for (const auto& [code, count] : errors) out.append(fmt::format(" {}={}", name(code), count));
+    std::string out = fmt::format("requests {} bytes {} max {} us errors:", requests, bytes, max.count());
+    for (const auto& [code, count] : errors) out.append(fmt::format(" {}={}", code, count));
     return out;
   }
 };
 
-// Runs `load` for `duration` on its threads, as `plprobe bench` does.
+// Runs `load` for `duration` (no warm-up) on its threads, each with its own
+// Recorder of the load core, and merges them, as `plprobe bench` does.
 Totals run_for(ProtocolLoad& load, Clock::duration duration, std::function<void()> midway = {}) {
   plprobe::testing::Watchdog watchdog(std::chrono::duration_cast<std::chrono::milliseconds>(duration) + 20s,
                                       "bench run");
+  Window measured;
   RunWindow window;
   window.start = Clock::now();
   window.end = window.start + duration;
-  std::vector<Recorder> recorders(load.threads());
+  measured.measure_begin = window.start;
+  std::vector<std::unique_ptr<Recorder>> recorders;
+  for (std::size_t i = 0; i < load.threads(); ++i) recorders.push_back(std::make_unique<Recorder>(measured));
   std::vector<std::thread> threads;
   for (std::size_t i = 0; i < recorders.size(); ++i) {
-    threads.emplace_back([&, i] { load.run(i, recorders[i], window); });
+    threads.emplace_back([&, i] { load.run(i, *recorders[i], window); });
   }
   if (midway) {
     std::this_thread::sleep_for(duration / 2);
     midway();
   }
+  std::this_thread::sleep_until(window.end);
+  measured.stopped = true;
   for (auto& thread : threads) thread.join();
+  Stats stats;
+  for (const auto& recorder : recorders) stats.merge(recorder->total());
   Totals totals;
-  for (const auto& recorder : recorders) {
-    totals.requests += recorder.requests();
-    totals.bytes += recorder.bytes();
-    totals.max = std::max(totals.max, recorder.max());
-    for (const auto& [code, count] : recorder.errors()) totals.errors[code] += count;
-  }
+  totals.requests = stats.requests;
+  totals.bytes = stats.bytes;
+  totals.max = std::chrono::microseconds(stats.latency_us.max());
+  totals.errors = stats.errors;
   totals.summary = load.summary();
   return totals;
 }
@@ -209,8 +215,8 @@ TEST(PostgresBenchServerStops, MidRunFailuresAreCountedByCode) {
   // (postgres_server_unavailable) or a closed connection, then reconnects are refused.
   EXPECT_GT(totals.errors_of(Code::tcp_refused), 0u) << totals.describe();
   for (const auto& [code, count] : totals.errors) {
-    EXPECT_TRUE(code == Code::tcp_refused || code == Code::protocol_closed ||
-                code == Code::postgres_server_unavailable)
+    EXPECT_TRUE(code == name(Code::tcp_refused) || code == name(Code::protocol_closed) ||
+                code == name(Code::postgres_server_unavailable))
         << totals.describe();
   }
 }

@@ -1,4 +1,4 @@
-#include "bench/mongodb_load.h"
+#include "bench/protocols/mongodb_load.h"
 
 #include <algorithm>
 #include <memory>
@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "bench/thread_loop.h"
+#include "bench/protocols/thread_loop.h"
 #include "probes/mongodb/mongodb_auth.h"
 #include "probes/mongodb/mongodb_bson.h"
 #include "probes/mongodb/mongodb_channel.h"
@@ -80,7 +80,7 @@ class Worker {
   }
 
   awaitable<void> connection(std::size_t slot) {
-    Pacer pacer(options_.shape.rate, options_.shape.connections, first_ + slot, loop_.window().start);
+    Schedule pacer(options_.shape, first_ + slot, loop_.window().start);
     const mongodb::Document ping = mongodb::command("ping");
     auto& state = loop_.slots()[slot];
     while (!loop_.stopping()) {
@@ -114,16 +114,16 @@ class Worker {
               break;
             }
             if (mongodb::command_error(reply)) {
-              recorder_.failure(Code::mongodb_protocol_error);
+              recorder_.failure(Clock::now(), name(Code::mongodb_protocol_error));
               continue;
             }
-            recorder_.success(Clock::now() - start, ping.size() + reply.size() + 2 * kOpMsgFraming);
+            recorder_.success(start, Clock::now(), ping.size() + reply.size() + 2 * kOpMsgFraming);
           }
         }
         state.cancel = nullptr;
       }  // the socket closes here
       if (failure != Code::ok && !loop_.stopping()) {
-        recorder_.failure(failure);
+        recorder_.failure(Clock::now(), name(failure));
         co_await loop_.sleep_until(Clock::now() + kReconnectPause);
       }
     }
@@ -150,7 +150,7 @@ void MongoLoad::run(std::size_t index, Recorder& recorder, const RunWindow& wind
     std::string error;
     tls = probes::TlsClientContext::create(probes::TlsOptions{options_.ca_file, false, {}}, error);
     if (!tls) {
-      recorder.failure(Code::tls_cert_untrusted);
+      recorder.failure(Clock::now(), name(Code::tls_cert_untrusted));
       return;
     }
   }

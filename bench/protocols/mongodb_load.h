@@ -22,7 +22,7 @@
 #include <cstdint>
 #include <string>
 
-#include "bench/protocol_load.h"
+#include "bench/protocols/protocol_load.h"
 #include "probes/transport/tls.h"
 
 namespace plprobe::bench {

@@ -1,4 +1,4 @@
-#include "bench/mysql_load.h"
+#include "bench/protocols/mysql_load.h"
 
 #include <cerrno>
 
@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 #include <optional>
 
-#include "bench/thread_loop.h"
+#include "bench/protocols/thread_loop.h"
 #include "probes/mysql/mysql_client.h"
 #include "probes/mysql/mysql_probe.h"
 
@@ -60,7 +60,7 @@ class Worker {
   }
 
   awaitable<void> connection(std::size_t slot) {
-    Pacer pacer(options_.shape.rate, options_.shape.connections, first_ + slot, loop_.window().start);
+    Schedule pacer(options_.shape, first_ + slot, loop_.window().start);
     probes::mysql::ConnectOptions connect;
     connect.address = options_.host;
     connect.port = options_.port;
@@ -95,13 +95,13 @@ class Worker {
               failure = classify(*error);
               break;
             }
-            recorder_.success(Clock::now() - *start, kPingBytes);
+            recorder_.success(*start, Clock::now(), kPingBytes);
           }
         }
         state.cancel = nullptr;
       }  // mysql_close
       if (failure != Code::ok && !loop_.stopping()) {
-        recorder_.failure(failure);
+        recorder_.failure(Clock::now(), name(failure));
         co_await loop_.sleep_until(Clock::now() + kReconnectPause);
       }
     }

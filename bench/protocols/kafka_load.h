@@ -41,7 +41,7 @@
 #include <utility>
 #include <vector>
 
-#include "bench/protocol_load.h"
+#include "bench/protocols/protocol_load.h"
 #include "probes/settings.h"
 
 namespace plprobe::bench {

@@ -1,4 +1,4 @@
-#include "bench/kafka_load.h"
+#include "bench/protocols/kafka_load.h"
 
 #include <librdkafka/rdkafka.h>
 
@@ -76,13 +76,13 @@ void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
   --context->outstanding;
   if (!context->counting) return;
   if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    context->recorder->failure(classify(message->err, *context));
+    context->recorder->failure(Clock::now(), name(classify(message->err, *context)));
     return;
   }
   // A delivery means the brokers are reachable again.
   context->last_transport_error.clear();
   const auto sent = from_ticks(reinterpret_cast<std::intptr_t>(message->_private));
-  context->recorder->success(Clock::now() - sent, message->len);
+  context->recorder->success(sent, Clock::now(), message->len);
 }
 
 struct KafkaDeleter {
@@ -162,11 +162,13 @@ void KafkaLoad::produce(Recorder& recorder, const RunWindow& window) {
   std::string error;
   KafkaHandle rk = make_client(options_, RD_KAFKA_PRODUCER, context, error);
   if (!rk) {
-    recorder.failure(Code::kafka_protocol_error);
+    recorder.failure(Clock::now(), name(Code::kafka_protocol_error));
     return;
   }
   rd_kafka_topic_t* topic = rd_kafka_topic_new(rk.get(), options_.topic.c_str(), nullptr);
-  Pacer pacer(options_.rate, 1, 0, window.start);
+  LoadShape shape;
+  shape.rate = options_.rate;
+  Schedule pacer(shape, 0, window.start);
   while (!window.over()) {
     Clock::time_point start;
     if (pacer.open_loop()) {
@@ -191,7 +193,7 @@ void KafkaLoad::produce(Recorder& recorder, const RunWindow& window) {
                             reinterpret_cast<void*>(static_cast<std::intptr_t>(to_ticks(start)))) == -1) {
       const rd_kafka_resp_err_t err = rd_kafka_last_error();
       if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-        recorder.failure(classify(err, context));
+        recorder.failure(Clock::now(), name(classify(err, context)));
         rd_kafka_poll(rk.get(), 10);  // do not spin on a permanent error
         queued = false;
         break;
@@ -222,7 +224,7 @@ void KafkaLoad::consume(Recorder& recorder, const RunWindow& window) {
   std::string error;
   KafkaHandle rk = make_client(options_, RD_KAFKA_CONSUMER, context, error);
   if (!rk) {
-    recorder.failure(Code::kafka_protocol_error);
+    recorder.failure(Clock::now(), name(Code::kafka_protocol_error));
     return;
   }
   // The partitions: from the topic's metadata, retried until the window ends.
@@ -241,7 +243,7 @@ void KafkaLoad::consume(Recorder& recorder, const RunWindow& window) {
             ->offset = RD_KAFKA_OFFSET_BEGINNING;
       }
     } else if (!window.over()) {
-      recorder.failure(classify(err == RD_KAFKA_RESP_ERR_NO_ERROR ? RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC : err, context));
+      recorder.failure(Clock::now(), name(classify(err == RD_KAFKA_RESP_ERR_NO_ERROR ? RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC : err, context)));
       std::this_thread::sleep_for(kReconnectPause);
     }
     if (metadata != nullptr) rd_kafka_metadata_destroy(metadata);
@@ -260,7 +262,7 @@ void KafkaLoad::consume(Recorder& recorder, const RunWindow& window) {
       break;
     }
     if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      if (message->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) recorder.failure(classify(message->err, context));
+      if (message->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) recorder.failure(Clock::now(), name(classify(message->err, context)));
     } else {
       rd_kafka_timestamp_type_t type;
       const std::int64_t created_ms = rd_kafka_message_timestamp(message, &type);
@@ -270,7 +272,10 @@ void KafkaLoad::consume(Recorder& recorder, const RunWindow& window) {
             duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
         if (now_ms > created_ms) age = milliseconds(now_ms - created_ms);
       }
-      recorder.success(age, message->len);
+      // Counted by arrival (the window judges `start`), timed by age:
+      // a backlog produced before the run is consumed inside it.
+      const auto now = Clock::now();
+      recorder.success(now, now + age, message->len);
     }
     rd_kafka_message_destroy(message);
   }

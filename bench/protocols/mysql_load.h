@@ -19,7 +19,7 @@
 #include <cstdint>
 #include <string>
 
-#include "bench/protocol_load.h"
+#include "bench/protocols/protocol_load.h"
 
 namespace plprobe::bench {
 

@@ -1,4 +1,4 @@
-#include "bench/postgres_load.h"
+#include "bench/protocols/postgres_load.h"
 
 #include <libpq-fe.h>
 
@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "bench/thread_loop.h"
+#include "bench/protocols/thread_loop.h"
 #include "probes/postgres/postgres_libpq.h"
 
 namespace plprobe::bench {
@@ -87,7 +87,7 @@ class PostgresLoad::Worker {
   enum class End { stopped, failed };
 
   awaitable<void> connection(std::size_t slot) {
-    Pacer pacer(options_.shape.rate, options_.shape.connections, first_ + slot, loop_.window().start);
+    Schedule pacer(options_.shape, first_ + slot, loop_.window().start);
     while (!loop_.stopping()) {
       Code failure = Code::ok;
       {
@@ -96,7 +96,7 @@ class PostgresLoad::Worker {
         if (failure == Code::ok) failure = co_await serve(session, slot, pacer);
       }  // PQfinish: the socket is closed before any pause
       if (failure != Code::ok && !loop_.stopping()) {
-        recorder_.failure(failure);
+        recorder_.failure(Clock::now(), name(failure));
         co_await loop_.sleep_until(Clock::now() + kReconnectPause);
       }
     }
@@ -111,7 +111,7 @@ class PostgresLoad::Worker {
     co_return probes::postgres::classify_libpq_error(*error, false, true, "").code;
   }
 
-  awaitable<Code> serve(LibpqSession& session, std::size_t slot, Pacer& pacer) {
+  awaitable<Code> serve(LibpqSession& session, std::size_t slot, Schedule& pacer) {
     PGconn* conn = session.native();
     if (PQsetnonblocking(conn, 1) != 0) co_return Code::protocol_closed;
     if (options_.pipeline > 0 && PQenterPipelineMode(conn) != 1) co_return Code::postgres_server_error;
@@ -192,7 +192,7 @@ class PostgresLoad::Worker {
 
   // The start of the next request's latency: its intended time (open loop,
   // after waiting for it) or now. nullopt when the run ended while waiting.
-  awaitable<std::optional<Clock::time_point>> next_start(Pacer& pacer) {
+  awaitable<std::optional<Clock::time_point>> next_start(Schedule& pacer) {
     if (!pacer.open_loop()) co_return Clock::now();
     const auto intended = pacer.next();
     const bool ok = co_await loop_.sleep_until(intended);
@@ -201,7 +201,7 @@ class PostgresLoad::Worker {
   }
 
   awaitable<Code> queries(PGconn* conn, asio::posix::stream_descriptor& socket, ThreadLoop::Slot& state,
-                          Pacer& pacer) {
+                          Schedule& pacer) {
     while (!loop_.stopping()) {
       const auto start = co_await next_start(pacer);
       if (!start) break;
@@ -226,9 +226,9 @@ class PostgresLoad::Worker {
       }
       state.busy_since = Clock::time_point::max();
       if (failure == Code::ok) {
-        recorder_.success(Clock::now() - *start, bytes);
+        recorder_.success(*start, Clock::now(), bytes);
       } else {
-        recorder_.failure(failure);
+        recorder_.failure(Clock::now(), name(failure));
       }
       if (PQstatus(conn) != CONNECTION_OK) co_return Code::protocol_closed;
     }
@@ -237,7 +237,7 @@ class PostgresLoad::Worker {
 
   // Keeps up to `pipeline` queries in flight; answers come back in order.
   awaitable<Code> pipelined(PGconn* conn, asio::posix::stream_descriptor& socket, ThreadLoop::Slot& state,
-                            Pacer& pacer) {
+                            Schedule& pacer) {
     std::deque<Clock::time_point> in_flight;  // latency start of each query sent, oldest first
     std::uint64_t max_in_flight = 0;
     Code outcome = Code::ok;
@@ -313,9 +313,9 @@ class PostgresLoad::Worker {
         const auto start = in_flight.front();
         in_flight.pop_front();
         if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK || status == PGRES_SINGLE_TUPLE) {
-          recorder_.success(Clock::now() - start, cell_bytes(result));
+          recorder_.success(start, Clock::now(), cell_bytes(result));
         } else {
-          recorder_.failure(status == PGRES_FATAL_ERROR ? result_failure(result) : Code::postgres_server_error);
+          recorder_.failure(Clock::now(), name(status == PGRES_FATAL_ERROR ? result_failure(result) : Code::postgres_server_error));
         }
       }
       state.busy_since = in_flight.empty() ? Clock::time_point::max() : Clock::now();
@@ -375,7 +375,7 @@ class PostgresLoad::Worker {
     co_return failure;
   }
 
-  awaitable<Code> copies(PGconn* conn, asio::posix::stream_descriptor& socket, ThreadLoop::Slot& state, Pacer& pacer,
+  awaitable<Code> copies(PGconn* conn, asio::posix::stream_descriptor& socket, ThreadLoop::Slot& state, Schedule& pacer,
                          std::uint64_t& copied) {
     const std::uint64_t rows_per_copy = (options_.copy_bytes + kCopyRowBytes - 1) / kCopyRowBytes;
     std::string data;
@@ -405,7 +405,7 @@ class PostgresLoad::Worker {
                                                                             : Code::postgres_server_error;
           // Drain to the end of this command, then go on with the next.
           while (PGresult* rest = PQgetResult(conn)) PQclear(rest);
-          recorder_.failure(failure);
+          recorder_.failure(Clock::now(), name(failure));
           continue;
         }
       }
@@ -448,9 +448,9 @@ class PostgresLoad::Worker {
       if (failure == Code::ok) copied += rows_per_copy;
       if (loop_.stopping()) break;  // finished after the window: in the table, not in the figures
       if (failure == Code::ok) {
-        recorder_.success(Clock::now() - *start, rows_per_copy * kCopyRowBytes);
+        recorder_.success(*start, Clock::now(), rows_per_copy * kCopyRowBytes);
       } else {
-        recorder_.failure(failure);
+        recorder_.failure(Clock::now(), name(failure));
       }
     }
     co_return Code::ok;

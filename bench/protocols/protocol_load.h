@@ -29,9 +29,12 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <utility>
 
-#include "bench/load_recorder.h"
+#include "bench/load/pacer.h"
+#include "bench/load/recorder.h"
+#include "bench/load/run.h"
 #include "common/codes.h"
 #include "common/deadline.h"
 #include "common/result.h"
@@ -43,11 +46,13 @@ namespace plprobe::bench {
 // connection and second (each counted), short enough to notice it is back.
 inline constexpr std::chrono::milliseconds kReconnectPause{100};
 
-// When to stop. Shared read-only by every thread of a run.
+// When a driver starts and stops its load (warm-up included: the Recorder
+// drops what falls outside the measured window). Shared read-only by every
+// thread of a run.
 struct RunWindow {
-  Clock::time_point start;
-  Clock::time_point end;
-  // Set by the runner on SIGINT: stop early, as if `end` had come.
+  Clock::time_point start;  // the load starts (the warm-up begins)
+  Clock::time_point end;    // the measured window's planned end
+  // Set when the run ends early (SIGINT): stop as if `end` had come.
   const std::atomic<bool>* interrupted = nullptr;
 
   bool over(Clock::time_point now = Clock::now()) const {
@@ -85,32 +90,40 @@ inline std::pair<std::size_t, std::size_t> share(const LoadShape& shape, std::si
   return {index * base + std::min(index, extra), base + (index < extra ? 1 : 0)};
 }
 
-// Spreads `rate` requests/s evenly over `connections` and hands each of
-// them its intended send times: connection i of n starts at
-// start + i / rate, then every n / rate. Closed loop (rate 0): no schedule.
-class Pacer {
+// One connection's send schedule in open loop, on the load core's Pacer:
+// the total rate spread evenly over the connections, connection i starting
+// i / rate after `start` (so sends interleave instead of bunching), with a
+// look at the next due time for loops that must not sleep past it.
+// Closed loop (rate 0): open_loop() is false and nothing else is used.
+class Schedule {
  public:
-  Pacer(double rate, std::size_t connections, std::size_t index, Clock::time_point start) {
-    if (rate > 0) {
-      const double period = static_cast<double>(connections) / rate;
-      period_ = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(period));
-      next_ = start + std::chrono::duration_cast<Clock::duration>(
-                          std::chrono::duration<double>(static_cast<double>(index) / rate));
-    }
+  Schedule(const LoadShape& shape, std::size_t index, Clock::time_point start) {
+    if (shape.rate <= 0) return;
+    const auto offset = std::chrono::duration_cast<Clock::duration>(
+        std::chrono::duration<double>(static_cast<double>(index) / shape.rate));
+    pacer_.emplace(shape.rate / static_cast<double>(std::max<std::size_t>(shape.connections, 1)), start + offset);
+    due_ = pacer_->next();
   }
-  bool open_loop() const { return period_.count() > 0; }
-  // The next intended send time (open loop), advancing the schedule.
+  bool open_loop() const { return pacer_.has_value(); }
+  // The next intended send time, advancing the schedule.
   Clock::time_point next() {
-    const auto at = next_;
-    next_ += period_;
+    const auto at = due_;
+    due_ = pacer_->next();
     return at;
   }
-  // Without advancing.
-  Clock::time_point peek() const { return next_; }
+  // The next intended send time, without advancing.
+  Clock::time_point peek() const { return due_; }
 
  private:
-  Clock::duration period_{0};
-  Clock::time_point next_{};
+  std::optional<Pacer> pacer_;
+  Clock::time_point due_{};
 };
+
+// Runs `load` under `run` (bench/load/run.h): one thread per load.threads(),
+// each recording into run.recorder(i), until the run's duration is over or
+// SIGINT; then joins every thread and returns run.finish() with the
+// driver's summary fields. `run` must have been made with load.threads()
+// threads.
+int run_protocol_load(ProtocolLoad& load, Run& run);
 
 }  // namespace plprobe::bench

@@ -18,7 +18,7 @@
 #include <functional>
 #include <vector>
 
-#include "bench/protocol_load.h"
+#include "bench/protocols/protocol_load.h"
 #include "common/asio.h"
 
 namespace plprobe::bench {
