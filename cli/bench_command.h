@@ -12,6 +12,7 @@
 // nothing succeeded, 2 usage/input error or the result file not writable.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -48,6 +49,10 @@ extern const char* const kLoopModesHelp;
 
 // "1000", "1000/s", "2.5k/s" -> requests per second; UsageError otherwise.
 double parse_rate(const std::string& flag, const std::string& text);
+
+// Raises the soft RLIMIT_NOFILE towards `needed` (up to the hard limit);
+// UsageError naming `what` when even the hard limit is too low.
+void ensure_descriptors(std::uint64_t needed, const std::string& what);
 
 struct BenchMode {
   const char* name;

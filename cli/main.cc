@@ -25,6 +25,7 @@ constexpr std::array kCommands = {
     Command{"validate", "Check a reverse private endpoint against AWS CLI evidence and probe results", plprobe::cli::add_validate_command},
     Command{"subnets", "Free /28 blocks per resource gateway subnet (how many more endpoints fit)", plprobe::cli::add_subnets_command},
     Command{"bench", "Load a link: connect rate, throughput, protocol request rates, latency percentiles", plprobe::cli::add_bench_command},
+    Command{"serve", "Sink/source peer for bench throughput and connect (plain or TLS), e.g. behind an NLB", plprobe::cli::add_serve_command},
     Command{"merge", "Combine bench result files from several hosts into one exact report", plprobe::cli::add_merge_command},
 };
 

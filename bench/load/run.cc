@@ -1,8 +1,5 @@
 #include "bench/load/run.h"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,6 +13,7 @@
 #include <fmt/core.h>
 
 #include "bench/load/result_file.h"
+#include "bench/load/signals.h"
 
 #ifndef PLPROBE_VERSION
 #define PLPROBE_VERSION "unknown"
@@ -23,18 +21,6 @@
 
 namespace plprobe::bench {
 namespace {
-
-// SIGINT/SIGTERM write a byte to this pipe (the self-pipe trick): whichever
-// thread the kernel picks to run the handler, the main thread's poll() in
-// drive() wakes up. Only one Run at a time installs it.
-int g_signal_pipe[2] = {-1, -1};
-
-extern "C" void on_stop_signal(int) {
-  const int saved = errno;
-  char byte = 1;
-  [[maybe_unused]] auto written = write(g_signal_pipe[1], &byte, 1);
-  errno = saved;
-}
 
 double seconds_between(Clock::time_point from, Clock::time_point to) {
   return std::max(0.0, std::chrono::duration<double>(to - from).count());
@@ -63,50 +49,6 @@ const char* rate_label(RateKind kind) { return kind == RateKind::connections ? "
 
 }  // namespace
 
-struct Run::Signals {
-  struct sigaction previous_int {};
-  struct sigaction previous_term {};
-  bool installed = false;
-
-  Signals() {
-    if (pipe2(g_signal_pipe, O_CLOEXEC | O_NONBLOCK) != 0) return;
-    struct sigaction action {};
-    action.sa_handler = on_stop_signal;
-    sigemptyset(&action.sa_mask);
-    // SA_RESETHAND: a second Ctrl-C ends the process the default way, for
-    // the user who does not want to wait for the partial summary.
-    action.sa_flags = SA_RESTART | SA_RESETHAND;
-    sigaction(SIGINT, &action, &previous_int);
-    sigaction(SIGTERM, &action, &previous_term);
-    installed = true;
-  }
-  ~Signals() {
-    if (!installed) return;
-    sigaction(SIGINT, &previous_int, nullptr);
-    sigaction(SIGTERM, &previous_term, nullptr);
-    close(g_signal_pipe[0]);
-    close(g_signal_pipe[1]);
-    g_signal_pipe[0] = g_signal_pipe[1] = -1;
-  }
-  // Waits until `until` or a signal; true when a signal arrived.
-  bool wait(Clock::time_point until) const {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
-    if (!installed) {
-      if (left > 0) ::usleep(static_cast<useconds_t>(left * 1000));
-      return false;
-    }
-    pollfd fd{g_signal_pipe[0], POLLIN, 0};
-    int ready = ::poll(&fd, 1, static_cast<int>(std::clamp<long long>(left, 0, 1000)));
-    if (ready > 0) {
-      char buffer[16];
-      while (read(g_signal_pipe[0], buffer, sizeof buffer) > 0) {
-      }
-      return true;
-    }
-    return false;
-  }
-};
-
 Run::Run(RunInfo info, RunOptions options, int threads, std::FILE* out, std::FILE* err)
     : info_(std::move(info)), options_(std::move(options)), out_(out), err_(err) {
   started_ = Clock::now();
@@ -116,7 +58,7 @@ Run::Run(RunInfo info, RunOptions options, int threads, std::FILE* out, std::FIL
   for (int i = 0; i < threads; ++i) recorders_.push_back(std::make_unique<Recorder>(window_));
   progress_ = options_.progress == Progress::on ||
               (options_.progress == Progress::automatic && isatty(fileno(err_)) != 0);
-  signals_ = std::make_unique<Signals>();
+  signals_ = std::make_unique<StopSignals>();
 }
 
 Run::~Run() = default;

@@ -44,6 +44,8 @@
 
 namespace plprobe::bench {
 
+class StopSignals;  // bench/load/signals.h
+
 enum class Progress { automatic, on, off };
 
 // The options every `bench` mode shares (cli/bench_command.h declares them).
@@ -137,8 +139,7 @@ class Run {
   std::vector<std::unique_ptr<Recorder>> recorders_;
   std::vector<std::function<void()>> stop_callbacks_;
   Stats last_interval_;  // for the progress line
-  struct Signals;
-  std::unique_ptr<Signals> signals_;
+  std::unique_ptr<StopSignals> signals_;
 };
 
 // Writes `text` to `path` through a temporary file and rename(), so a reader

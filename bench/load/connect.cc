@@ -1,0 +1,195 @@
+#include "bench/load/connect.h"
+
+#include <sys/socket.h>
+
+#include <algorithm>
+
+#include <boost/asio/ssl/stream.hpp>
+
+#include "bench/load/pacer.h"
+#include "bench/load/socket_codes.h"
+
+namespace plprobe::bench {
+namespace {
+
+struct Slot {
+  tcp::socket* socket = nullptr;  // while a connect or handshake is in flight
+  Clock::time_point since{};
+  bool timed_out = false;
+};
+
+struct ThreadLoad {
+  Run& run;
+  Recorder& recorder;
+  const ConnectSettings& settings;
+  asio::io_context& io;
+  std::optional<Pacer> pacer;
+  std::vector<Slot> slots;
+  std::size_t next_endpoint = 0;
+  std::uint64_t held = 0;
+  asio::steady_timer sweep;
+
+  ThreadLoad(Run& r, Recorder& rec, const ConnectSettings& s, asio::io_context& context)
+      : run(r), recorder(rec), settings(s), io(context), sweep(context) {}
+
+  const tcp::endpoint& endpoint() {
+    const auto& e = settings.endpoints[next_endpoint];
+    if (++next_endpoint == settings.endpoints.size()) next_endpoint = 0;
+    return e;
+  }
+};
+
+// RST on close: the connection carried no data, and the prober keeps no
+// TIME_WAIT entry (tens of thousands of connects a second would otherwise
+// exhaust the ephemeral ports).
+void abort_close(tcp::socket& socket) {
+  const linger abort_on_close{1, 0};
+  ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_LINGER, &abort_on_close, sizeof abort_on_close);
+  error_code ignored;
+  socket.close(ignored);
+}
+
+// One sweep timer per thread cancels connects and handshakes older than the
+// timeout; its period bounds how late a timeout is noticed (a quarter of it).
+awaitable<void> sweeper(ThreadLoad& load) {
+  const auto period = std::clamp<Clock::duration>(load.settings.timeout / 4, std::chrono::milliseconds(5),
+                                                  std::chrono::milliseconds(250));
+  error_code ec;
+  while (!load.run.stopped()) {
+    load.sweep.expires_after(period);
+    co_await load.sweep.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    const auto now = Clock::now();
+    for (auto& slot : load.slots) {
+      if (slot.socket != nullptr && !slot.timed_out && now - slot.since >= load.settings.timeout) {
+        slot.timed_out = true;
+        error_code ignored;
+        slot.socket->cancel(ignored);
+      }
+    }
+  }
+}
+
+awaitable<void> wait_until(asio::steady_timer& timer, Clock::time_point at) {
+  if (at <= Clock::now()) co_return;
+  error_code ec;
+  timer.expires_at(at);
+  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+}
+
+awaitable<void> worker(ThreadLoad& load, std::size_t index) {
+  auto& slot = load.slots[index];
+  asio::steady_timer pace(load.io);
+  const bool tls = load.settings.tls != nullptr;
+  TlsDetails details;
+  while (!load.run.stopped()) {
+    Clock::time_point start;
+    if (load.pacer) {
+      start = load.pacer->next();
+      co_await wait_until(pace, start);
+      if (load.run.stopped()) break;
+    } else {
+      start = Clock::now();
+    }
+    const auto& endpoint = load.endpoint();
+    error_code ec;
+    std::optional<asio::ssl::stream<tcp::socket>> stream;
+    tcp::socket plain(load.io);
+    if (tls) stream.emplace(load.io, load.settings.tls->native());
+    tcp::socket& socket = tls ? stream->next_layer() : plain;
+    socket.open(endpoint.protocol(), ec);
+    if (ec) {
+      // Out of descriptors: count it, pause briefly instead of spinning.
+      load.recorder.failure(start, name(Code::tcp_error));
+      co_await wait_until(pace, Clock::now() + std::chrono::milliseconds(10));
+      continue;
+    }
+    slot.socket = &socket;
+    slot.since = Clock::now();
+    slot.timed_out = false;
+    co_await socket.async_connect(endpoint, asio::redirect_error(asio::use_awaitable, ec));
+    const bool connected = !ec;
+    if (!ec && tls) {
+      details = TlsDetails{};
+      if (!load.settings.tls->prepare(stream->native_handle(), load.settings.server_name, details)) {
+        ec = asio::error::no_memory;
+      } else {
+        co_await stream->async_handshake(asio::ssl::stream_base::client,
+                                         asio::redirect_error(asio::use_awaitable, ec));
+        if (!ec) {
+          probes::read_session_details(stream->native_handle(), details);
+          auto verdict = probes::judge(details, load.settings.server_name);
+          if (!verdict.ok()) {
+            slot.socket = nullptr;
+            load.recorder.failure(start, name(verdict.code));
+            abort_close(socket);
+            continue;
+          }
+        } else if (!slot.timed_out) {
+          slot.socket = nullptr;
+          load.recorder.failure(start, name(probes::handshake_failure(ec, "").code));
+          abort_close(socket);
+          continue;
+        }
+      }
+    }
+    slot.socket = nullptr;
+    if (ec) {
+      load.recorder.failure(start, name(slot.timed_out ? (connected ? Code::tls_timeout : Code::tcp_timeout)
+                                                        : connect_failure_code(ec)));
+      abort_close(socket);
+      continue;
+    }
+    load.recorder.success(start, Clock::now());
+    if (!load.settings.hold) {
+      abort_close(socket);
+      continue;
+    }
+    // Hold: wait until the peer closes (then count it and reconnect) or the
+    // run ends (the pool stops; destroying the frame closes the socket).
+    ++load.held;
+    co_await socket.async_wait(tcp::socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
+    --load.held;
+    if (load.run.stopped()) break;
+    load.recorder.failure(Clock::now(), name(Code::protocol_closed));
+    abort_close(socket);
+  }
+}
+
+class ConnectLoadImpl final : public ConnectLoad {
+ public:
+  std::vector<std::unique_ptr<ThreadLoad>> threads;
+  std::uint64_t held() const override {
+    std::uint64_t n = 0;
+    for (const auto& thread : threads) n += thread->held;
+    return n;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<ConnectLoad> start_connect_load(Run& run, IoPool& pool, const ConnectSettings& settings) {
+  auto load = std::make_unique<ConnectLoadImpl>();
+  const int threads = pool.size();
+  for (int t = 0; t < threads; ++t) {
+    auto& context = pool.context(t);
+    auto thread = std::make_unique<ThreadLoad>(run, run.recorder(t), settings, context);
+    // Split workers (and the rate) evenly; the first threads take the remainder.
+    const int workers = settings.concurrency / threads + (t < settings.concurrency % threads ? 1 : 0);
+    if (settings.rate) {
+      thread->pacer.emplace(*settings.rate / threads, run.started());
+    }
+    // Ports of a range are spread over the threads so they do not all start
+    // at the same port.
+    if (!settings.endpoints.empty()) {
+      thread->next_endpoint = settings.endpoints.size() * static_cast<std::size_t>(t) / static_cast<std::size_t>(threads);
+    }
+    thread->slots.resize(static_cast<std::size_t>(std::max(workers, 0)));
+    auto* raw = thread.get();
+    asio::co_spawn(context, sweeper(*raw), asio::detached);
+    for (int w = 0; w < workers; ++w) asio::co_spawn(context, worker(*raw, static_cast<std::size_t>(w)), asio::detached);
+    load->threads.push_back(std::move(thread));
+  }
+  return load;
+}
+
+}  // namespace plprobe::bench
