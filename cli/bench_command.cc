@@ -29,6 +29,13 @@ constexpr BenchMode kBenchModes[] = {
     {"throughput", "Bytes per second to or from 'plprobe serve', one or more streams, plain or TLS",
      add_bench_throughput},
     // -- protocol modes: add {name, summary, add_fn} lines below this line --
+    {"kafka", "Messages per second produced to (or consumed from) a topic with librdkafka, with delivery latency",
+     add_bench_kafka},
+    {"postgres", "Queries per second on N libpq connections (SELECT 1, pipeline mode, or COPY throughput)",
+     add_bench_postgres},
+    {"mysql", "Round trips per second (COM_PING) on N logged-in MySQL/MariaDB connections", add_bench_mysql},
+    {"mongodb", "Round trips per second (ping) on N MongoDB connections after one handshake each",
+     add_bench_mongodb},
 };
 
 }  // namespace

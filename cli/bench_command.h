@@ -67,6 +67,10 @@ void add_bench_throughput(CLI::App& command, Run& run);
 // Protocol modes: declared here, registered in kBenchModes
 // (cli/bench_command.cc), one file each (cli/bench_<mode>.cc).
 // -- protocol modes: add declarations below this line --
+void add_bench_kafka(CLI::App& command, Run& run);
+void add_bench_postgres(CLI::App& command, Run& run);
+void add_bench_mysql(CLI::App& command, Run& run);
+void add_bench_mongodb(CLI::App& command, Run& run);
 
 // Top-level commands beside `bench` (cli/main.cc kCommands).
 void add_bench_command(CLI::App& command, Run& run);

@@ -95,7 +95,8 @@ KafkaHandle make_client(const KafkaLoadOptions& options, rd_kafka_type_t type, C
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   char reason[512];
   for (const auto& [key, value] : kafka_config(options)) {
-    if (type == RD_KAFKA_CONSUMER && key == "acks") continue;
+    // Producer-only properties (librdkafka warns about them on a consumer).
+    if (type == RD_KAFKA_CONSUMER && (key == "acks" || key == "message.timeout.ms")) continue;
     if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), reason, sizeof(reason)) != RD_KAFKA_CONF_OK) {
       error = fmt::format("librdkafka refused {}: {}", key, reason);
       rd_kafka_conf_destroy(conf);
@@ -108,6 +109,9 @@ KafkaHandle make_client(const KafkaLoadOptions& options, rd_kafka_type_t type, C
     rd_kafka_conf_set(conf, "enable.partition.eof", "false", nullptr, 0);
   }
   rd_kafka_conf_set_opaque(conf, &context);
+  // librdkafka's own log lines would interleave with the report; what they
+  // say reaches the run as counted outcome codes (error_cb, delivery reports).
+  rd_kafka_conf_set_log_cb(conf, [](const rd_kafka_t*, int, const char*, const char*) {});
   rd_kafka_conf_set_error_cb(conf, on_error);
   if (type == RD_KAFKA_PRODUCER) rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
   rd_kafka_t* rk = rd_kafka_new(type, conf, reason, sizeof(reason));  // owns conf on success
