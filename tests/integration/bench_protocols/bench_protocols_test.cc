@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -19,6 +21,7 @@
 #include "bench/protocols/mongodb_load.h"
 #include "bench/protocols/mysql_load.h"
 #include "bench/protocols/postgres_load.h"
+#include "tests/integration/cli/plprobe_cli.h"
 #include "tests/integration/kafka/mock_cluster.h"
 #include "tests/support/db/mariadb_server.h"
 #include "tests/support/db/postgres_server.h"
@@ -218,6 +221,53 @@ TEST(PostgresBenchServerStops, MidRunFailuresAreCountedByCode) {
     EXPECT_TRUE(code == name(Code::tcp_refused) || code == name(Code::protocol_closed) ||
                 code == name(Code::postgres_server_unavailable))
         << totals.describe();
+  }
+}
+
+TEST_F(PostgresBench, CommandLineRunsWriteResultFilesThatMergeAddsUp) {
+  plprobe::testing::TempDir dir("plprobe-bench-pg-cli-");
+  const std::string target = fmt::format("postgres://bench@127.0.0.1:{}/bench", server_->port());
+  const plprobe::testing::Environment secret = {{"PLPROBE_PASSWORD", "bench-pw"}};
+  std::vector<nlohmann::json> summaries;
+  for (const char* name : {"a.json", "b.json"}) {
+    const auto out = (dir.path() / name).string();
+    const auto result = plprobe::testing::run_plprobe(
+        {"bench", "postgres", target, "--connections", "2", "--threads", "1", "--pipeline", "4", "--duration", "400ms",
+         "--warmup", "0", "--tls", "disable", "--json", "--out", out},
+        30s, secret);
+    ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
+    const auto lines = plprobe::testing::json_lines(result.out);
+    ASSERT_FALSE(lines.empty());
+    const auto& summary = lines.back();
+    EXPECT_EQ(summary["type"], "summary");
+    EXPECT_EQ(summary["mode"], "postgres");
+    EXPECT_GT(summary["requests"].get<std::uint64_t>(), 0u);
+    EXPECT_EQ(summary["pipeline"]["max_in_flight"], 4);
+    summaries.push_back(summary);
+    std::ifstream file(out);
+    const std::string written((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(written.find("bench-pw"), std::string::npos) << "the password must never reach a result file";
+    EXPECT_EQ(result.out.find("bench-pw"), std::string::npos);
+  }
+  const auto merged = plprobe::testing::run_plprobe(
+      {"merge", (dir.path() / "a.json").string(), (dir.path() / "b.json").string(), "--json"});
+  ASSERT_EQ(merged.exit_code, 0) << merged.out << merged.err;
+  const auto lines = plprobe::testing::json_lines(merged.out);
+  ASSERT_FALSE(lines.empty());
+  EXPECT_EQ(lines.back()["requests"].get<std::uint64_t>(),
+            summaries[0]["requests"].get<std::uint64_t>() + summaries[1]["requests"].get<std::uint64_t>())
+      << merged.out;
+}
+
+TEST_F(PostgresBench, CommandLineRejectsBadFlagsWithExitTwo) {
+  const std::string target = fmt::format("postgres://bench@127.0.0.1:{}/bench", server_->port());
+  for (std::vector<std::string> args : {std::vector<std::string>{"--copy", "12 parsecs"},
+                                        std::vector<std::string>{"--pipeline", "4", "--copy", "1MiB"},
+                                        std::vector<std::string>{"--tls", "maybe"}}) {
+    args.insert(args.begin(), {"bench", "postgres", target});
+    const auto result = plprobe::testing::run_plprobe(args);
+    EXPECT_EQ(result.exit_code, 2) << result.out << result.err;
+    EXPECT_NE(result.err.find("plprobe: "), std::string::npos) << result.err;
   }
 }
 
