@@ -173,13 +173,13 @@ void KafkaLoad::produce(Recorder& recorder, const RunWindow& window) {
   LoadShape shape;
   shape.rate = options_.rate;
   Schedule pacer(shape, 0, window.start);
-  while (!window.over()) {
-    Clock::time_point start;
+  for (auto now = Clock::now(); !window.over(now); now = Clock::now()) {
+    Clock::time_point start = now;
     if (pacer.open_loop()) {
       start = pacer.next();
       // Serve delivery reports while waiting; the last millisecond by sleeping.
-      for (auto now = Clock::now(); now < start && !window.over(now); now = Clock::now()) {
-        const auto left = duration_cast<milliseconds>(start - now).count();
+      for (auto waited = Clock::now(); waited < start && !window.over(waited); waited = Clock::now()) {
+        const auto left = duration_cast<milliseconds>(start - waited).count();
         if (left >= 2) {
           rd_kafka_poll(rk.get(), static_cast<int>(left - 1));
         } else {
@@ -187,8 +187,6 @@ void KafkaLoad::produce(Recorder& recorder, const RunWindow& window) {
         }
       }
       if (window.over()) break;
-    } else {
-      start = Clock::now();
     }
     // No copy (flags 0) and the unassigned partition, as rdkafka_performance.
     bool queued = true;
