@@ -46,15 +46,28 @@ first="${bootstrap%%,*}"
 median() { python3 -c 'import statistics,sys; print(f"{statistics.median(float(x) for x in sys.argv[1:]):.0f}")' "$@"; }
 field() { python3 -c 'import json,sys; print(json.loads(sys.stdin.read().strip().splitlines()[-1])[sys.argv[1]])' "$1"; }
 
-plprobe_rates=(); peer_rates=(); peer_default_rates=(); p99s=()
-for round in $(seq "$rounds"); do
+run_plprobe() {
+  local out
+  # No warm-up: the peer counts from its start too (connecting takes
+  # milliseconds on loopback).
   out="$("$plprobe" bench kafka "kafka://$first" --topic bench --msg-size "$size" --acks all \
-    --duration "${seconds}s" --warmup 1s --json --progress off)"
+    --duration "${seconds}s" --warmup 0 --json --progress off)"
   plprobe_rates+=("$(echo "$out" | field requests_per_s)")
   p99s+=("$(echo "$out" | python3 -c 'import json,sys; print(json.loads(sys.stdin.read().splitlines()[-1])["latency_us"]["p99"])')")
-  peer_rates+=("$("$peer" -b "$bootstrap" -t bench -s "$size" -a all -d "$seconds" | field msgs_per_s)")
+}
+run_peer() { peer_rates+=("$("$peer" -b "$bootstrap" -t bench -s "$size" -a all -d "$seconds" | field msgs_per_s)"); }
+run_peer_defaults() {
   peer_default_rates+=("$("$peer" -b "$bootstrap" -t bench -s "$size" -a all -d "$seconds" \
     -X linger.ms=5 -X message.send.max.retries=2147483647 -X retry.backoff.ms=100 | field msgs_per_s)")
+}
+plprobe_rates=(); peer_rates=(); peer_default_rates=(); p99s=()
+for round in $(seq "$rounds"); do
+  # The order rotates, so no tool always runs first (or last) in a round.
+  case $(( round % 3 )) in
+    1) run_plprobe; run_peer; run_peer_defaults ;;
+    2) run_peer; run_peer_defaults; run_plprobe ;;
+    0) run_peer_defaults; run_plprobe; run_peer ;;
+  esac
   echo "round $round: plprobe ${plprobe_rates[-1]}  peer ${peer_rates[-1]}  peer(defaults) ${peer_default_rates[-1]}" >&2
 done
 

@@ -2,6 +2,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <thread>
@@ -27,6 +28,10 @@ struct Context {
   bool counting = true;               // false once the window is over
   std::string last_transport_error;   // from error_cb: what kept us from the brokers
   std::uint64_t outstanding = 0;      // produced, not yet reported
+  // When a non-blocking rd_kafka_poll() began: every report it serves was
+  // already queued then, so that is when the producer learnt of it (one
+  // clock read per loop instead of one per report). Epoch: read the clock.
+  Clock::time_point polled_at{};
 };
 
 std::int64_t to_ticks(Clock::time_point at) { return at.time_since_epoch().count(); }
@@ -82,7 +87,8 @@ void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
   // A delivery means the brokers are reachable again.
   context->last_transport_error.clear();
   const auto sent = from_ticks(reinterpret_cast<std::intptr_t>(message->_private));
-  context->recorder->success(sent, Clock::now(), message->len);
+  const auto seen = context->polled_at != Clock::time_point{} ? context->polled_at : Clock::now();
+  context->recorder->success(sent, std::max(seen, sent), message->len);
 }
 
 struct KafkaDeleter {
@@ -208,7 +214,9 @@ void KafkaLoad::produce(Recorder& recorder, const RunWindow& window) {
       }
     }
     if (queued) ++context.outstanding;
+    context.polled_at = pacer.open_loop() ? Clock::now() : now;
     rd_kafka_poll(rk.get(), 0);
+    context.polled_at = {};
   }
   context.counting = false;
   // Messages time out after `timeout` anyway: no point waiting longer.
