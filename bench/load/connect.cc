@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <atomic>
 
 #include <boost/asio/ssl/stream.hpp>
 
@@ -26,7 +27,7 @@ struct ThreadLoad {
   std::optional<Pacer> pacer;
   std::vector<Slot> slots;
   std::size_t next_endpoint = 0;
-  std::uint64_t held = 0;
+  std::atomic<std::uint64_t> held{0};  // read by the main thread when the run stops
   asio::steady_timer sweep;
 
   ThreadLoad(Run& r, Recorder& rec, const ConnectSettings& s, asio::io_context& context)
@@ -160,7 +161,7 @@ class ConnectLoadImpl final : public ConnectLoad {
   std::vector<std::unique_ptr<ThreadLoad>> threads;
   std::uint64_t held() const override {
     std::uint64_t n = 0;
-    for (const auto& thread : threads) n += thread->held;
+    for (const auto& thread : threads) n += thread->held.load(std::memory_order_relaxed);
     return n;
   }
 };
