@@ -2,6 +2,8 @@
 
 #include <sys/socket.h>
 
+#include <cerrno>
+
 #include <algorithm>
 #include <atomic>
 
@@ -77,11 +79,32 @@ awaitable<void> wait_until(asio::steady_timer& timer, Clock::time_point at) {
   co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
 }
 
+// A non-blocking connect and one wait for writability, then SO_ERROR: what
+// Asio's async_connect does minus its extra poll() per connect.
+awaitable<void> connect(tcp::socket& socket, const tcp::endpoint& endpoint, error_code& ec) {
+  socket.non_blocking(true, ec);
+  if (ec) co_return;
+  if (::connect(socket.native_handle(), endpoint.data(), static_cast<socklen_t>(endpoint.size())) == 0) co_return;
+  if (errno != EINPROGRESS) {
+    ec = error_code(errno, asio::error::get_system_category());
+    co_return;
+  }
+  co_await socket.async_wait(tcp::socket::wait_write, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) co_return;
+  int error = 0;
+  socklen_t length = sizeof error;
+  if (::getsockopt(socket.native_handle(), SOL_SOCKET, SO_ERROR, &error, &length) != 0) error = errno;
+  if (error != 0) ec = error_code(error, asio::error::get_system_category());
+}
+
 awaitable<void> worker(ThreadLoad& load, std::size_t index) {
   auto& slot = load.slots[index];
   asio::steady_timer pace(load.io);
   const bool tls = load.settings.tls != nullptr;
   TlsDetails details;
+  // One socket object per worker, reopened for every connect: constructing
+  // an Asio socket looks its service up under a lock, opening one does not.
+  tcp::socket plain(load.io);
   while (!load.run.stopped()) {
     Clock::time_point start;
     if (load.pacer) {
@@ -94,7 +117,6 @@ awaitable<void> worker(ThreadLoad& load, std::size_t index) {
     const auto& endpoint = load.endpoint();
     error_code ec;
     std::optional<asio::ssl::stream<tcp::socket>> stream;
-    tcp::socket plain(load.io);
     if (tls) stream.emplace(load.io, load.settings.tls->native());
     tcp::socket& socket = tls ? stream->next_layer() : plain;
     socket.open(endpoint.protocol(), ec);
@@ -107,7 +129,7 @@ awaitable<void> worker(ThreadLoad& load, std::size_t index) {
     slot.socket = &socket;
     slot.since = Clock::now();
     slot.timed_out = false;
-    co_await socket.async_connect(endpoint, asio::redirect_error(asio::use_awaitable, ec));
+    co_await connect(socket, endpoint, ec);
     const bool connected = !ec;
     if (!ec && tls) {
       details = TlsDetails{};
