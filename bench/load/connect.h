@@ -42,8 +42,7 @@ struct ConnectSettings {
 class ConnectLoad {
  public:
   virtual ~ConnectLoad() = default;
-  // Connections open right now (hold mode), summed over threads; read after
-  // the pool joined.
+  // Connections open right now (hold mode), summed over threads; any thread.
   virtual std::uint64_t held() const = 0;
 };
 

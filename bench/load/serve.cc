@@ -4,6 +4,7 @@
 #include <mutex>
 #include <thread>
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 #include <boost/asio/read.hpp>
@@ -12,6 +13,7 @@
 #include <boost/asio/write.hpp>
 #include <fmt/core.h>
 
+#include "bench/load/direct_tls.h"
 #include "bench/load/io_pool.h"
 #include "bench/load/signals.h"
 #include "bench/load/stream_protocol.h"
@@ -101,11 +103,22 @@ awaitable<void> session(Shared& shared, Stream& stream, tcp::socket& socket, std
   bool exact = false;
   const char* outcome = "ok";
   if (hello->direction == stream::Direction::up) {
+    // Over TLS the bulk data is read straight from the socket by OpenSSL
+    // (direct_tls.h); the client sends nothing between its hello and "PLOK".
+    SSL* direct = nullptr;
+    if constexpr (std::is_same_v<Stream, Tls>) {
+      if (direct_tls::move_to_socket(stream.native_handle(), socket.native_handle())) direct = stream.native_handle();
+    }
     std::vector<std::uint8_t> buffer(256 * 1024);
     stream::FrameReader reader;
     auto state = stream::FrameReader::State::more;
     while (state == stream::FrameReader::State::more) {
-      std::size_t n = co_await stream.async_read_some(asio::buffer(buffer), asio::redirect_error(asio::use_awaitable, ec));
+      std::size_t n = 0;
+      if (direct != nullptr) {
+        ec = co_await direct_tls::read_some(direct, socket, buffer.data(), buffer.size(), n);
+      } else {
+        n = co_await stream.async_read_some(asio::buffer(buffer), asio::redirect_error(asio::use_awaitable, ec));
+      }
       if (ec) break;
       std::size_t used = 0;
       std::uint64_t payload = 0;
@@ -115,7 +128,11 @@ awaitable<void> session(Shared& shared, Stream& stream, tcp::socket& socket, std
     if (state == stream::FrameReader::State::done) {
       std::array<std::uint8_t, 8> ack{};
       stream::put_u64(ack.data(), reader.received());
-      co_await asio::async_write(stream, asio::buffer(ack), asio::redirect_error(asio::use_awaitable, ec));
+      if (direct != nullptr) {
+        ec = co_await direct_tls::write_all(direct, socket, ack.data(), ack.size());
+      } else {
+        co_await asio::async_write(stream, asio::buffer(ack), asio::redirect_error(asio::use_awaitable, ec));
+      }
       exact = !ec && reader.sender_total() == reader.received();
       if (ec) outcome = "tcp_error";
     } else {
@@ -215,6 +232,10 @@ int serve(const ServeSettings& settings, std::FILE* out, std::FILE* err) {
     error_code ec;
     tls->use_certificate_chain_file(settings.cert_file, ec);
     if (!ec) tls->use_private_key_file(settings.key_file, asio::ssl::context::pem, ec);
+    // No TLS 1.3 session tickets: nothing may arrive after the handshake
+    // that the stream protocol does not expect (see direct_tls.h), and a
+    // throughput peer has no use for resumption.
+    SSL_CTX_set_num_tickets(tls->native_handle(), 0);
     if (ec) {
       std::fprintf(err, "plprobe: cannot load --cert %s / --key %s: %s\nhint: pass PEM files: the chain (leaf first) and its private key\n",
                    settings.cert_file.c_str(), settings.key_file.c_str(), ec.message().c_str());

@@ -4,6 +4,8 @@
 #include <cstring>
 #include <thread>
 
+#include "bench/load/direct_tls.h"
+#include "bench/load/socket_codes.h"
 #include "common/deadline.h"
 #include "probes/transport/connection.h"
 
@@ -41,22 +43,68 @@ awaitable<void> run_stream(Run& run, const ThroughputSettings& settings, StreamJ
       co_return;
     }
   }
+  // TLS data goes straight between OpenSSL and the socket (direct_tls.h),
+  // switched right after the handshake: serve sends no session tickets, so
+  // nothing is buffered yet. Plain TCP and the fallback use the Connection.
+  SSL* direct = nullptr;
+  Status status;
+  if (settings.tls &&
+      direct_tls::move_to_socket(connection.ssl(), connection.socket().native_handle())) {
+    direct = connection.ssl();
+  }
+  Deadline::Guard guard;
+  if (direct != nullptr) {
+    guard = deadline.on_expiry([&connection] {
+      error_code ignored;
+      connection.socket().cancel(ignored);
+    });
+  }
+  auto io_status = [&](const error_code& ec, const char* doing) {
+    if (!ec) return Status::success();
+    if (deadline.expired()) return Status::failure(Code::protocol_timeout, std::string("timed out while ") + doing);
+    return Status::failure(stream_failure_code(ec), std::string(doing) + ": " + ec.message());
+  };
+  auto send = [&](asio::const_buffer data) -> awaitable<Status> {
+    if (direct == nullptr) co_return co_await connection.write(data, deadline);
+    auto ec = co_await direct_tls::write_all(direct, connection.socket(), data.data(), data.size());
+    co_return io_status(ec, "sending");
+  };
+  auto receive_some = [&](asio::mutable_buffer data, std::size_t& n) -> awaitable<Status> {
+    if (direct == nullptr) co_return co_await connection.read_some(data, deadline, n);
+    auto ec = co_await direct_tls::read_some(direct, connection.socket(), data.data(), data.size(), n);
+    co_return io_status(ec, "receiving");
+  };
+  auto receive_exact = [&](asio::mutable_buffer data) -> awaitable<Status> {
+    if (direct == nullptr) co_return co_await connection.read_exact(data, deadline);
+    auto* bytes = static_cast<std::uint8_t*>(data.data());
+    std::size_t have = 0;
+    while (have < data.size()) {
+      std::size_t n = 0;
+      auto ec = co_await direct_tls::read_some(direct, connection.socket(), bytes + have, data.size() - have, n);
+      if (ec) co_return io_status(ec, "receiving");
+      have += n;
+    }
+    co_return Status::success();
+  };
+
   const auto total_ms = std::chrono::duration_cast<std::chrono::milliseconds>(run.planned_end() - Clock::now() +
                                                                               settings.grace);
-  auto hello = stream::encode_hello({report.direction, report.id, static_cast<std::uint32_t>(std::max<long long>(total_ms.count(), 1))});
+  auto hello = stream::encode_hello(
+      {report.direction, report.id, static_cast<std::uint32_t>(std::max<long long>(total_ms.count(), 1))});
   std::array<std::uint8_t, 4> answer{};
-  auto status = co_await connection.write(asio::buffer(hello), deadline);
-  if (status.ok()) status = co_await connection.read_exact(asio::buffer(answer), deadline);
+  status = co_await send(asio::buffer(hello));
+  if (status.ok()) status = co_await receive_exact(asio::buffer(answer));
   if (status.ok() && std::memcmp(answer.data(), "PLOK", 4) != 0) {
     status = Status::failure(Code::protocol_closed, "the peer refused the stream hello (not plprobe serve?)");
   }
+
   if (status.ok() && report.direction == stream::Direction::up) {
     // Every frame has the same length, so the header is written once, in
     // front of the payload: one write per frame.
     std::vector<std::uint8_t> frame(4 + stream::kFrameSize, 0xa5);
     stream::put_u32(frame.data(), stream::kFrameSize);
     while (!run.stopped()) {
-      status = co_await connection.write(asio::buffer(frame), deadline);
+      status = co_await send(asio::buffer(frame));
       if (!status.ok()) break;
       report.bytes += stream::kFrameSize;
       recorder.add_bytes(stream::kFrameSize);
@@ -65,8 +113,8 @@ awaitable<void> run_stream(Run& run, const ThroughputSettings& settings, StreamJ
       std::array<std::uint8_t, 12> end{};
       stream::put_u64(end.data() + 4, report.bytes);
       std::array<std::uint8_t, 8> ack{};
-      status = co_await connection.write(asio::buffer(end), deadline);
-      if (status.ok()) status = co_await connection.read_exact(asio::buffer(ack), deadline);
+      status = co_await send(asio::buffer(end));
+      if (status.ok()) status = co_await receive_exact(asio::buffer(ack));
       if (status.ok()) {
         report.peer_bytes = stream::get_u64(ack.data());
         report.finished = true;
@@ -80,12 +128,12 @@ awaitable<void> run_stream(Run& run, const ThroughputSettings& settings, StreamJ
     while (state == stream::FrameReader::State::more) {
       if (!stop_sent && run.stopped()) {
         const std::uint8_t stop = stream::kStopByte;
-        status = co_await connection.write(asio::buffer(&stop, 1), deadline);
+        status = co_await send(asio::buffer(&stop, 1));
         if (!status.ok()) break;
         stop_sent = true;
       }
       std::size_t n = 0;
-      status = co_await connection.read_some(asio::buffer(buffer), deadline, n);
+      status = co_await receive_some(asio::buffer(buffer), n);
       if (!status.ok()) break;
       std::size_t used = 0;
       std::uint64_t payload = 0;
@@ -102,7 +150,7 @@ awaitable<void> run_stream(Run& run, const ThroughputSettings& settings, StreamJ
       std::size_t offset = 0;
       if (!stop_sent) tail[offset++] = stream::kStopByte;
       stream::put_u64(tail.data() + offset, reader.received());
-      status = co_await connection.write(asio::buffer(tail.data(), offset + 8), deadline);
+      status = co_await send(asio::buffer(tail.data(), offset + 8));
       report.finished = status.ok();
     }
   }
