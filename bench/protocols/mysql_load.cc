@@ -3,12 +3,12 @@
 #include <cerrno>
 
 #include <algorithm>
+#include <optional>
 #include <string_view>
 
 #include <fmt/format.h>
-#include <optional>
 
-#include "bench/protocols/thread_loop.h"
+#include "bench/protocols/round_trips.h"
 #include "probes/mysql/mysql_client.h"
 #include "probes/mysql/mysql_probe.h"
 
@@ -41,77 +41,36 @@ Code classify(const ClientError& error) {
   return probes::mysql::classify_error(error.code, error.sql_state, error.message, "", true).code;
 }
 
-class Worker {
+// One connection: a Connector/C session.
+class MysqlClient {
  public:
-  Worker(const MysqlLoadOptions& options, Recorder& recorder, const RunWindow& window, std::size_t first,
-         std::size_t count)
-      : options_(options), recorder_(recorder), loop_(window, options.shape.timeout), first_(first) {
-    loop_.resize(count);
-  }
+  MysqlClient(asio::any_io_executor executor, const MysqlLoadOptions& options)
+      : session_(std::move(executor)), options_(options) {}
 
-  void run() {
-    loop_.run([this](std::size_t slot) { return connection(slot); });
-  }
-
- private:
-  // A deadline for one step: the timeout, but never past the window's end.
-  Clock::time_point step_deadline() const {
-    return std::min(Clock::now() + options_.shape.timeout, loop_.window().end);
-  }
-
-  awaitable<void> connection(std::size_t slot) {
-    Schedule pacer(options_.shape, first_ + slot, loop_.window().start);
+  awaitable<Code> open(Deadline& deadline) {
     probes::mysql::ConnectOptions connect;
     connect.address = options_.host;
     connect.port = options_.port;
     connect.user = options_.user;
     connect.password = options_.password;
     connect.tls = options_.tls;
-    auto& state = loop_.slots()[slot];
-    while (!loop_.stopping()) {
-      Code failure = Code::ok;
-      {
-        ClientSession session(loop_.executor());
-        state.cancel = [&session] { session.shutdown(); };
-        std::optional<ClientError> error;
-        {
-          Deadline deadline(loop_.executor(), step_deadline());
-          error = co_await session.connect(connect, deadline);
-        }
-        if (error) {
-          if (!loop_.stopping()) failure = classify(*error);
-        } else {
-          while (!loop_.stopping()) {
-            std::optional<Clock::time_point> start = Clock::now();
-            if (pacer.open_loop()) {
-              start = pacer.next();
-              const bool due = co_await loop_.sleep_until(*start);
-              if (!due) break;
-            }
-            Deadline deadline(loop_.executor(), step_deadline());
-            error = co_await session.ping(deadline);
-            if (loop_.stopping()) break;  // cut off by the window's end: not counted
-            if (error) {
-              failure = classify(*error);
-              break;
-            }
-            recorder_.success(*start, Clock::now(), kPingBytes);
-          }
-        }
-        state.cancel = nullptr;
-      }  // mysql_close
-      if (failure != Code::ok && !loop_.stopping()) {
-        recorder_.failure(Clock::now(), name(failure));
-        co_await loop_.sleep_until(Clock::now() + kReconnectPause);
-      }
-    }
-    loop_.finished();
+    const auto error = co_await session_.connect(connect, deadline);
+    co_return error ? classify(*error) : Code::ok;
   }
 
+  // COM_PING; any failure leaves the session unusable (Connector/C closes
+  // it or it is cut short).
+  awaitable<RoundTrip> request(Deadline& deadline) {
+    const auto error = co_await session_.ping(deadline);
+    if (error) co_return RoundTrip{classify(*error), true, 0};
+    co_return RoundTrip{Code::ok, false, kPingBytes};
+  }
+
+  void cancel() { session_.shutdown(); }
+
+ private:
+  ClientSession session_;
   const MysqlLoadOptions& options_;
-  Recorder& recorder_;
-  ThreadLoop loop_;
-  std::size_t first_;
 };
 
 }  // namespace
@@ -122,9 +81,8 @@ MysqlLoad::MysqlLoad(MysqlLoadOptions options) : options_(std::move(options)) {
 }
 
 void MysqlLoad::run(std::size_t index, Recorder& recorder, const RunWindow& window) {
-  const auto [first, count] = share(options_.shape, index);
-  Worker worker(options_, recorder, window, first, count);
-  worker.run();
+  run_round_trips(options_.shape, recorder, window, index,
+                  [this](asio::any_io_executor executor) { return MysqlClient(std::move(executor), options_); });
 }
 
 }  // namespace plprobe::bench
