@@ -10,12 +10,7 @@
 namespace plprobe::cli {
 namespace {
 
-struct MongoFlags {
-  std::string target;
-  bench::RunOptions run;
-  LoadShape shape;
-  std::string timeout = "5s";
-  std::string password_file;
+struct MongoFlags : DatabaseFlags {
   std::string ca_file;
   std::string sni;
 };
@@ -31,7 +26,7 @@ int run_mongodb(MongoFlags& flags) {
   options.ca_file = flags.ca_file;
   options.user = target.target.user;
   if (!target.target.path.empty()) options.auth_database = target.target.path;
-  options.password = read_secret("--password-file", flags.password_file, "PLPROBE_PASSWORD");
+  options.password = database_password(flags);
   if (!options.password.empty() && options.user.empty()) {
     throw UsageError(fmt::format("a password was given but '{}' names no user", flags.target),
                      "write mongodb://USER@HOST[/AUTHDB] (the authentication database defaults to admin)");
@@ -56,17 +51,10 @@ int run_mongodb(MongoFlags& flags) {
 
 void add_bench_mongodb(CLI::App& command, Run& run) {
   auto flags = std::make_shared<MongoFlags>();
-  command.add_option("target", flags->target,
-                     "mongodb://[USER@]HOST[:27017][/AUTHDB] or mongodb+tls://... (TLS, certificate verified)")
-      ->required();
-  add_run_options(command, flags->run);
-  add_load_shape_options(command, flags->shape, "--connections", 8);
-  command.add_option("--password-file", flags->password_file,
-                     "File holding the password (else PLPROBE_PASSWORD; never on the command line)");
+  add_database_options(command, *flags,
+                       "mongodb://[USER@]HOST[:27017][/AUTHDB] or mongodb+tls://... (TLS, certificate verified)");
   command.add_option("--ca", flags->ca_file, "CA file for mongodb+tls:// [the system's CAs]");
   command.add_option("--sni", flags->sni, "Server name to send and verify for mongodb+tls:// [the target's host]");
-  command.add_option("--timeout", flags->timeout, "Per request, and per connect, handshake and login [5s]");
-  command.footer(kLoopModesHelp);
   run = [flags] { return run_mongodb(*flags); };
 }
 

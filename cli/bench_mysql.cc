@@ -10,13 +10,8 @@
 namespace plprobe::cli {
 namespace {
 
-struct MysqlFlags {
-  std::string target;
-  bench::RunOptions run;
-  LoadShape shape;
-  std::string timeout = "5s";
+struct MysqlFlags : DatabaseFlags {
   std::string tls = "prefer";
-  std::string password_file;
 };
 
 int run_mysql(MysqlFlags& flags) {
@@ -31,7 +26,7 @@ int run_mysql(MysqlFlags& flags) {
   options.host = target.address;
   options.port = target.target.port;
   options.user = target.target.user;
-  options.password = read_secret("--password-file", flags.password_file, "PLPROBE_PASSWORD");
+  options.password = database_password(flags);
   const auto tls = parse_tls_mode(flags.tls);
   if (tls == probes::TlsMode::verify_full) {
     throw UsageError("bench mysql does not take --tls verify-full",
@@ -55,14 +50,8 @@ int run_mysql(MysqlFlags& flags) {
 
 void add_bench_mysql(CLI::App& command, Run& run) {
   auto flags = std::make_shared<MysqlFlags>();
-  command.add_option("target", flags->target, "mysql://USER@HOST[:3306]")->required();
-  add_run_options(command, flags->run);
-  add_load_shape_options(command, flags->shape, "--connections", 8);
+  add_database_options(command, *flags, "mysql://USER@HOST[:3306]");
   command.add_option("--tls", flags->tls, "disable or prefer (no TLS), require (TLS, encryption only) [prefer]");
-  command.add_option("--password-file", flags->password_file,
-                     "File holding the password (else PLPROBE_PASSWORD; never on the command line)");
-  command.add_option("--timeout", flags->timeout, "Per request, and per connect and login [5s]");
-  command.footer(kLoopModesHelp);
   run = [flags] { return run_mysql(*flags); };
 }
 

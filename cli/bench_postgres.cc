@@ -12,13 +12,8 @@
 namespace plprobe::cli {
 namespace {
 
-struct PostgresFlags {
-  std::string target;
-  bench::RunOptions run;
-  LoadShape shape;
-  std::string timeout = "5s";
+struct PostgresFlags : DatabaseFlags {
   std::string tls = "prefer";
-  std::string password_file;
   std::string query = "SELECT 1";
   std::size_t pipeline = 0;
   std::string copy;
@@ -51,7 +46,7 @@ int run_postgres(PostgresFlags& flags) {
   options.user = target.target.user.empty() ? "postgres" : target.target.user;
   options.database = target.target.path;
   options.tls = parse_tls_mode(flags.tls);
-  options.password = read_secret("--password-file", flags.password_file, "PLPROBE_PASSWORD");
+  options.password = database_password(flags);
   options.query = flags.query;
   options.pipeline = flags.pipeline;
   if (!flags.copy.empty()) options.copy_bytes = parse_size("--copy", flags.copy);
@@ -79,9 +74,7 @@ int run_postgres(PostgresFlags& flags) {
 
 void add_bench_postgres(CLI::App& command, Run& run) {
   auto flags = std::make_shared<PostgresFlags>();
-  command.add_option("target", flags->target, "postgres://[USER@]HOST[:5432][/DB] (USER defaults to postgres)")->required();
-  add_run_options(command, flags->run);
-  add_load_shape_options(command, flags->shape, "--connections", 8);
+  add_database_options(command, *flags, "postgres://[USER@]HOST[:5432][/DB] (USER defaults to postgres)");
   command.add_option("--query", flags->query, "The statement every request runs (simple protocol) [SELECT 1]");
   command.add_option("--pipeline", flags->pipeline,
                      "libpq pipeline mode: up to DEPTH queries in flight per connection (extended protocol)")
@@ -89,10 +82,6 @@ void add_bench_postgres(CLI::App& command, Run& run) {
   command.add_option("--copy", flags->copy,
                      "Measure COPY FROM STDIN instead: SIZE bytes per COPY (e.g. 1MiB) into a temporary table");
   command.add_option("--tls", flags->tls, "disable, prefer, require or verify-full (libpq sslmode) [prefer]");
-  command.add_option("--password-file", flags->password_file,
-                     "File holding the password (else PLPROBE_PASSWORD; never on the command line)");
-  command.add_option("--timeout", flags->timeout, "Per request, and per connect and login [5s]");
-  command.footer(kLoopModesHelp);
   run = [flags] { return run_postgres(*flags); };
 }
 

@@ -32,6 +32,20 @@ ProtocolTarget parse_protocol_target(const std::string& text, std::initializer_l
   return ProtocolTarget{*target, resolvable.endpoints.front().address().to_string()};
 }
 
+void add_database_options(CLI::App& command, DatabaseFlags& flags, const std::string& target_help) {
+  command.add_option("target", flags.target, target_help)->required();
+  add_run_options(command, flags.run);
+  add_load_shape_options(command, flags.shape, "--connections", 8);
+  command.add_option("--password-file", flags.password_file,
+                     "File holding the password (else PLPROBE_PASSWORD; never on the command line)");
+  command.add_option("--timeout", flags.timeout, "Per request, and per connect and login [5s]");
+  command.footer(kLoopModesHelp);
+}
+
+std::string database_password(const DatabaseFlags& flags) {
+  return read_secret("--password-file", flags.password_file, "PLPROBE_PASSWORD");
+}
+
 bench::LoadShape load_shape(const LoadShape& shape, const std::string& timeout) {
   bench::LoadShape out;
   out.connections = static_cast<std::size_t>(shape.concurrency);

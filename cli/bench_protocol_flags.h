@@ -21,6 +21,21 @@ struct ProtocolTarget {
   std::string address;  // the IP literal the load goes to (resolved once, with c-ares, for a name)
 };
 
+// What the database modes (postgres, mysql, mongodb) all take.
+struct DatabaseFlags {
+  std::string target;
+  bench::RunOptions run;
+  LoadShape shape;
+  std::string timeout = "5s";
+  std::string password_file;
+};
+// Declares the target (with `target_help`), the shared run options,
+// --connections/--rate/--threads, --password-file and --timeout, and the
+// loop-shape footer.
+void add_database_options(CLI::App& command, DatabaseFlags& flags, const std::string& target_help);
+// The password: --password-file, else PLPROBE_PASSWORD, else "".
+std::string database_password(const DatabaseFlags& flags);
+
 // Parses `text` as a URI of one of `schemes` (e.g. {"postgres"}) and
 // resolves its host once. UsageError (exit 2) for anything else.
 ProtocolTarget parse_protocol_target(const std::string& text, std::initializer_list<std::string_view> schemes);
