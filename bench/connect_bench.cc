@@ -6,10 +6,11 @@
 //       binds and listens on 127.0.0.1 ports LO..HI (never accepts: the
 //       kernel completes handshakes into the backlog), prints "ready", and
 //       holds them until standard input closes.
-//   plprobe_connect_bench connect LO HI [CONCURRENCY]
+//   plprobe_connect_bench connect LO HI [CONCURRENCY] [PASSES]
 //       the ceiling: a bare non-blocking connect loop on one epoll, each
-//       socket closed with RST as soon as its connect completes or fails;
-//       prints one line of JSON with the counts and the rate.
+//       socket closed with RST as soon as its connect completes or fails,
+//       over the ports PASSES times (default 1); prints one line of JSON
+//       with the counts and the rate.
 //
 // Loopback only; ports must stay below 32768 (the kernel's own ephemeral
 // ports start there).
@@ -22,6 +23,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -70,15 +72,19 @@ int listen_on(int low, int high) {
   return 0;
 }
 
-int connect_loop(int low, int high, int concurrency) {
+int connect_loop(int low, int high, int concurrency, int passes) {
   raise_descriptor_limit();
   const int epoll = epoll_create1(EPOLL_CLOEXEC);
   int next = low, in_flight = 0, open = 0, refused = 0, other = 0;
+  const int range = high - low + 1;
+  long remaining = static_cast<long>(range) * passes;
   const linger abort_on_close{1, 0};
   const auto started = std::chrono::steady_clock::now();
   auto start_one = [&] {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     auto address = loopback(next++);
+    if (next > high) next = low;
+    --remaining;
     if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) {
       ++open;
       setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort_on_close, sizeof abort_on_close);
@@ -92,8 +98,8 @@ int connect_loop(int low, int high, int concurrency) {
     ++in_flight;
   };
   std::vector<epoll_event> events(1024);
-  while (next <= high || in_flight > 0) {
-    while (next <= high && in_flight < concurrency) start_one();
+  while (remaining > 0 || in_flight > 0) {
+    while (remaining > 0 && in_flight < concurrency) start_one();
     const int ready = epoll_wait(epoll, events.data(), static_cast<int>(events.size()), 1000);
     for (int i = 0; i < ready; ++i) {
       const int fd = events[static_cast<std::size_t>(i)].data.fd;
@@ -120,8 +126,9 @@ int connect_loop(int low, int high, int concurrency) {
 int main(int argc, char** argv) {
   if (argc >= 4 && std::string_view(argv[1]) == "listen") return listen_on(std::atoi(argv[2]), std::atoi(argv[3]));
   if (argc >= 4 && std::string_view(argv[1]) == "connect") {
-    return connect_loop(std::atoi(argv[2]), std::atoi(argv[3]), argc >= 5 ? std::atoi(argv[4]) : 256);
+    return connect_loop(std::atoi(argv[2]), std::atoi(argv[3]), argc >= 5 ? std::atoi(argv[4]) : 256,
+                        argc >= 6 ? std::max(1, std::atoi(argv[5])) : 1);
   }
-  std::fprintf(stderr, "usage: plprobe_connect_bench listen LO HI | connect LO HI [CONCURRENCY]\n");
+  std::fprintf(stderr, "usage: plprobe_connect_bench listen LO HI | connect LO HI [CONCURRENCY] [PASSES]\n");
   return 2;
 }

@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include "cli/bench_command.h"
 #include "cli/command.h"
 
 namespace {
@@ -24,6 +25,9 @@ constexpr std::array kCommands = {
     Command{"codes", "List every outcome code with its meaning and hint", plprobe::cli::add_codes_command},
     Command{"validate", "Check a reverse private endpoint against AWS CLI evidence and probe results", plprobe::cli::add_validate_command},
     Command{"subnets", "Free /28 blocks per resource gateway subnet (how many more endpoints fit)", plprobe::cli::add_subnets_command},
+    Command{"bench", "Load a link: connect rate, throughput, protocol request rates, latency percentiles", plprobe::cli::add_bench_command},
+    Command{"serve", "Sink/source peer for bench throughput and connect (plain or TLS), e.g. behind an NLB", plprobe::cli::add_serve_command},
+    Command{"merge", "Combine bench result files from several hosts into one exact report", plprobe::cli::add_merge_command},
 };
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {

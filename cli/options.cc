@@ -2,11 +2,14 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 
 #include <fmt/format.h>
 
@@ -22,6 +25,56 @@ std::chrono::microseconds parse_duration_option(const std::string& flag, const s
                      "write it like 3s, 500ms, 1.5s or 2m (a bare number means seconds; at most one day)");
   }
   return *parsed;
+}
+
+std::string read_secret(const std::string& file_flag, const std::string& file, const char* environment_variable) {
+  std::string secret;
+  if (!file.empty()) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+      throw UsageError(fmt::format("cannot read {} '{}': {}", file_flag, file, std::strerror(errno)),
+                       "the file holds the password alone (a trailing newline is ignored)");
+    }
+    secret.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    if (!secret.empty() && secret.back() == '\n') secret.pop_back();
+    if (!secret.empty() && secret.back() == '\r') secret.pop_back();
+    if (secret.empty()) throw UsageError(fmt::format("{} '{}' is empty", file_flag, file));
+  } else if (const char* from_environment = std::getenv(environment_variable)) {
+    secret = from_environment;
+  }
+  return secret;
+}
+
+probes::TlsMode parse_tls_mode(const std::string& value) {
+  std::string mode = value;
+  std::transform(mode.begin(), mode.end(), mode.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (mode == "disable") return probes::TlsMode::disable;
+  if (mode == "prefer") return probes::TlsMode::prefer;
+  if (mode == "require") return probes::TlsMode::require;
+  if (mode == "verify-full" || mode == "verify_full") return probes::TlsMode::verify_full;
+  throw UsageError(fmt::format("--tls '{}' is not disable, prefer, require or verify-full", value),
+                   "prefer (the default) uses TLS when the server offers it; require fails without TLS; "
+                   "verify-full also checks the certificate against --ca and the host name");
+}
+
+bool is_valid_topic_name(const std::string& name) {
+  return !name.empty() && name.size() <= 249 && name != "." && name != ".." &&
+         std::all_of(name.begin(), name.end(), [](unsigned char c) {
+           return std::isalnum(c) != 0 || c == '.' || c == '_' || c == '-';
+         });
+}
+
+std::string parse_sasl_mechanism(const std::string& value) {
+  std::string mechanism = value;
+  std::transform(mechanism.begin(), mechanism.end(), mechanism.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  if (mechanism != "PLAIN" && mechanism != "SCRAM-SHA-256" && mechanism != "SCRAM-SHA-512") {
+    throw UsageError(fmt::format("--sasl-mechanism '{}' is not PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512", value),
+                     "plprobe cannot authenticate with MSK IAM (AWS_MSK_IAM) or OAUTHBEARER; without credentials it "
+                     "still lists a listener's mechanisms, and MSK's SCRAM (9096) or TLS (9094) listener shows the "
+                     "brokers");
+  }
+  return mechanism;
 }
 
 std::vector<resolvers::DnsServer> parse_dns_servers(const std::vector<std::string>& values) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "probes/settings.h"
 #include "probes/target.h"
 #include "resolvers/resolver.h"
 
@@ -21,6 +22,21 @@ std::vector<std::string> read_list_file(const std::string& path, const std::stri
 
 // Parses every target; the first bad one throws UsageError listing the accepted forms.
 std::vector<probes::Target> parse_targets(const std::vector<std::string>& texts);
+
+// A secret (password) from `file` when given (the file holds the secret
+// alone; a trailing newline is dropped; `file_flag` names it in errors),
+// else from the environment variable, else "". Secrets never come from argv
+// and no message shows any part of one. UsageError: unreadable or empty file.
+std::string read_secret(const std::string& file_flag, const std::string& file, const char* environment_variable);
+
+// --tls disable|prefer|require|verify-full (case-insensitive); UsageError otherwise.
+probes::TlsMode parse_tls_mode(const std::string& value);
+
+// Kafka topic names: 1 to 249 of [a-zA-Z0-9._-] (Kafka's Topic.validate).
+bool is_valid_topic_name(const std::string& name);
+
+// --sasl-mechanism, upper-cased: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512; UsageError otherwise.
+std::string parse_sasl_mechanism(const std::string& value);
 
 // Colour only when the stream is a terminal and NO_COLOR is not set.
 bool use_colour(std::FILE* stream);

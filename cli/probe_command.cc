@@ -98,34 +98,6 @@ Each target gets one deadline (--timeout) for all its phases together. Results c
 per resolved address; --json prints one JSON object per line (see README, "Output").
 Exit codes: 0 all ok, 1 at least one failure, 2 usage or input error.)";
 
-// Kafka topic names: 1 to 249 of [a-zA-Z0-9._-] (Kafka's Topic.validate).
-bool is_valid_topic_name(const std::string& name) {
-  return !name.empty() && name.size() <= 249 && name != "." && name != ".." &&
-         std::all_of(name.begin(), name.end(), [](unsigned char c) {
-           return std::isalnum(c) != 0 || c == '.' || c == '_' || c == '-';
-         });
-}
-
-// The SASL password: --sasl-password-file wins over PLPROBE_SASL_PASSWORD.
-// Neither the value nor any part of it ever goes into a message.
-std::string read_sasl_password(const ProbeFlags& flags) {
-  std::string password;
-  if (!flags.sasl_password_file.empty()) {
-    std::ifstream file(flags.sasl_password_file, std::ios::binary);
-    if (!file) {
-      throw UsageError(fmt::format("cannot read --sasl-password-file '{}': {}", flags.sasl_password_file,
-                                   std::strerror(errno)),
-                       "the file holds the password alone (a trailing newline is ignored)");
-    }
-    password.assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
-    if (!password.empty() && password.back() == '\n') password.pop_back();
-    if (!password.empty() && password.back() == '\r') password.pop_back();
-  } else if (const char* from_environment = std::getenv("PLPROBE_SASL_PASSWORD")) {
-    password = from_environment;
-  }
-  return password;
-}
-
 void apply_kafka_flags(const ProbeFlags& flags, const std::vector<probes::Target>& targets,
                        probes::KafkaSettings& kafka) {
   kafka.walk_brokers = flags.walk_brokers;
@@ -141,22 +113,13 @@ void apply_kafka_flags(const ProbeFlags& flags, const std::vector<probes::Target
     }
     return;
   }
-  std::string mechanism = flags.sasl_mechanism;
-  std::transform(mechanism.begin(), mechanism.end(), mechanism.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  if (mechanism != "PLAIN" && mechanism != "SCRAM-SHA-256" && mechanism != "SCRAM-SHA-512") {
-    throw UsageError(fmt::format("--sasl-mechanism '{}' is not PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512",
-                                 flags.sasl_mechanism),
-                     "plprobe cannot authenticate with MSK IAM (AWS_MSK_IAM) or OAUTHBEARER; without credentials it "
-                     "still lists a listener's mechanisms, and MSK's SCRAM (9096) or TLS (9094) listener shows the "
-                     "brokers");
-  }
+  const std::string mechanism = parse_sasl_mechanism(flags.sasl_mechanism);
   if (flags.sasl_user.empty()) {
     throw UsageError("--sasl-mechanism needs --sasl-user", "pass the SASL user name with --sasl-user USER");
   }
   kafka.sasl_mechanism = mechanism;
   kafka.sasl_user = flags.sasl_user;
-  kafka.sasl_password = read_sasl_password(flags);
+  kafka.sasl_password = read_secret("--sasl-password-file", flags.sasl_password_file, "PLPROBE_SASL_PASSWORD");
   if (kafka.sasl_password.empty()) {
     throw UsageError("no SASL password given",
                      "set PLPROBE_SASL_PASSWORD or pass --sasl-password-file FILE (never on the command line)");
@@ -175,40 +138,12 @@ void apply_kafka_flags(const ProbeFlags& flags, const std::vector<probes::Target
 // takes it and nowhere else: no message ever shows any part of it.
 void apply_database_flags(const ProbeFlags& flags, const std::vector<probes::Target>& targets,
                           probes::ProbeSettings& settings) {
-  std::string mode = flags.tls_mode;
-  std::transform(mode.begin(), mode.end(), mode.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  probes::TlsMode tls;
-  if (mode == "disable") {
-    tls = probes::TlsMode::disable;
-  } else if (mode == "prefer") {
-    tls = probes::TlsMode::prefer;
-  } else if (mode == "require") {
-    tls = probes::TlsMode::require;
-  } else if (mode == "verify-full" || mode == "verify_full") {
-    tls = probes::TlsMode::verify_full;
-  } else {
-    throw UsageError(fmt::format("--tls '{}' is not disable, prefer, require or verify-full", flags.tls_mode),
-                     "prefer (the default) uses TLS when the server offers it; require fails without TLS; "
-                     "verify-full also checks the certificate against --ca and the host name");
-  }
+  const probes::TlsMode tls = parse_tls_mode(flags.tls_mode);
   settings.postgres.tls = tls;
   settings.mysql.tls = tls;
   settings.postgres.publication = flags.publication;
 
-  std::string password;
-  if (!flags.password_file.empty()) {
-    std::ifstream file(flags.password_file, std::ios::binary);
-    if (!file) {
-      throw UsageError(fmt::format("cannot read --password-file '{}': {}", flags.password_file, std::strerror(errno)),
-                       "the file holds the password alone (a trailing newline is ignored)");
-    }
-    password.assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
-    if (!password.empty() && password.back() == '\n') password.pop_back();
-    if (!password.empty() && password.back() == '\r') password.pop_back();
-    if (password.empty()) throw UsageError(fmt::format("--password-file '{}' is empty", flags.password_file));
-  } else if (const char* from_environment = std::getenv("PLPROBE_PASSWORD")) {
-    password = from_environment;
-  }
+  const std::string password = read_secret("--password-file", flags.password_file, "PLPROBE_PASSWORD");
   if (password.empty()) return;
   for (const auto& target : targets) {
     const auto kind = target.scheme->kind;

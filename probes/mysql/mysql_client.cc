@@ -266,6 +266,29 @@ awaitable<Rows> ClientSession::query(const std::string& sql, Deadline& deadline,
   co_return out;
 }
 
+awaitable<std::optional<ClientError>> ClientSession::ping(Deadline& deadline) {
+  if (mysql_ == nullptr || aborted_) co_return last_error();
+  int failed = 0;
+  const Drive outcome = co_await drive(
+      mysql_, [&] { return mysql_ping_start(&failed, mysql_); },
+      [&](int events) { return mysql_ping_cont(&failed, mysql_, events); }, deadline);
+  if (outcome != Drive::finished) {
+    ClientError cut;
+    cut.deadline = deadline.expired();
+    cut.message = cut.deadline ? "the server did not answer the ping before the deadline"
+                               : "waiting on Connector/C's socket failed";
+    co_return cut;
+  }
+  if (failed != 0) co_return last_error();
+  co_return std::nullopt;
+}
+
+void ClientSession::shutdown() {
+  if (mysql_ == nullptr) return;
+  const my_socket fd = mysql_get_socket(mysql_);
+  if (fd != MARIADB_INVALID_SOCKET) ::shutdown(fd, SHUT_RDWR);
+}
+
 awaitable<void> ClientSession::close(Deadline& deadline) {
   if (mysql_ == nullptr) co_return;
   MYSQL* handle = mysql_;

@@ -78,6 +78,12 @@ class ClientSession {
   awaitable<std::optional<ClientError>> connect(const ConnectOptions& options, Deadline& deadline);
   // One statement and its (stored) result rows.
   awaitable<Rows> query(const std::string& sql, Deadline& deadline, std::optional<ClientError>& error);
+  // COM_PING (mysql_ping): one round trip on a logged-in session; nullopt
+  // when the server answered OK.
+  awaitable<std::optional<ClientError>> ping(Deadline& deadline);
+  // Shuts the socket down (both directions), so that a pending operation
+  // fails at once; for callers that end a session from outside it.
+  void shutdown();
   // COM_QUIT and close, bounded by the deadline (the destructor closes what is left).
   awaitable<void> close(Deadline& deadline);
 

@@ -35,6 +35,8 @@ constexpr int kMaxAuthRounds = 3;
 
 bool contains(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
 
+}  // namespace
+
 // An ERR packet (or Connector/C's report of one) as a Status.
 Status classify_error(unsigned code, const std::string& sql_state, const std::string& message, const std::string& peer,
                       bool authenticated) {
@@ -56,6 +58,8 @@ Status classify_error(unsigned code, const std::string& sql_state, const std::st
   }
   return Status::failure(Code::mysql_server_error, what);
 }
+
+namespace {
 
 Json err_json(const ErrPacket& err) {
   return {{"code", err.code}, {"sql_state", err.sql_state.empty() ? Json(nullptr) : Json(err.sql_state)},

@@ -34,6 +34,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "probes/protocol.h"
 
@@ -46,6 +47,12 @@ class MysqlProtocol final : public Protocol {
 
 // For the scheme table (probes/scheme.cc).
 std::unique_ptr<Protocol> make_mysql_protocol();
+
+// An ERR packet (or Connector/C's report of one) as a Status with a mysql_*
+// code; `authenticated`: the login used the target's user and password
+// (access denied is then mysql_auth_failed). Pure.
+Status classify_error(unsigned code, const std::string& sql_state, const std::string& message, const std::string& peer,
+                      bool authenticated);
 
 // The user of the unauthenticated login attempt (step 3).
 inline constexpr const char* kPlaceholderUser = "plprobe";

@@ -26,6 +26,7 @@
 
 #include "common/asio.h"
 #include "common/deadline.h"
+#include "common/status.h"
 
 // libpq-fe.h's handle, declared here so that users of this header need no
 // libpq include path (the library is linked privately).
@@ -49,6 +50,15 @@ struct QueryResult {
 // 28P01: password authentication failed for user "x"\nLOCATION: ...") into
 // severity, SQLSTATE and message. Pure; exposed for unit tests.
 LibpqError parse_libpq_error(std::string_view text);
+
+// A server's refusal (its SQLSTATE, severity and text) as a Status with a
+// postgres_* code (Appendix A, "PostgreSQL Error Codes"). `named_user`:
+// the user came from the target (not the probe's placeholder). Pure.
+Status classify_server_error(const std::string& sqlstate, const std::string& severity, const std::string& text,
+                             bool tls_active, bool named_user, const std::string& peer);
+// libpq's failure to connect or log in as a Status (tcp_refused,
+// postgres_auth_failed, tls_*, ...). Pure; defined in postgres_probe.cc.
+Status classify_libpq_error(const LibpqError& error, bool tls_active, bool named_user, const std::string& peer);
 
 class LibpqSession {
  public:

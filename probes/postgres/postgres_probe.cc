@@ -36,6 +36,8 @@ Json error_json(const ErrorFields& fields) {
 
 bool contains(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
 
+}  // namespace
+
 // A server's refusal (ErrorResponse at start-up, or libpq's report of one)
 // as a Status. `named_user`: the target named the user (otherwise the
 // probe sent kDefaultUser and an hba refusal may be about that name only).
@@ -90,6 +92,8 @@ Status classify_libpq_error(const LibpqError& error, bool tls_active, bool named
   }
   return Status::failure(Code::postgres_server_error, what);
 }
+
+namespace {
 
 // The CA bundle libpq verifies against when --ca is not given: OpenSSL's
 // default file, as our own TLS context uses (libpq 15 has no

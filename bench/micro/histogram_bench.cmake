@@ -1,0 +1,1 @@
+set(PLPROBE_BENCH_LIBS plprobe_bench)
