@@ -85,6 +85,10 @@ int connect_loop(int low, int high, int concurrency, int passes) {
     auto address = loopback(next++);
     if (next > high) next = low;
     --remaining;
+    if (fd < 0) {  // out of descriptors or memory: count it, never wait for it
+      ++other;
+      return;
+    }
     if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) {
       ++open;
       setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort_on_close, sizeof abort_on_close);
@@ -94,7 +98,11 @@ int connect_loop(int low, int high, int concurrency, int passes) {
     epoll_event event{};
     event.events = EPOLLOUT;
     event.data.fd = fd;
-    epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &event);
+    if (epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &event) != 0) {
+      ++other;
+      close(fd);
+      return;
+    }
     ++in_flight;
   };
   std::vector<epoll_event> events(1024);
