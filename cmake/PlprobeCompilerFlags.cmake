@@ -30,13 +30,29 @@ if(PLPROBE_SANITIZE)
   target_link_options(plprobe_flags INTERFACE ${_san_flags})
 endif()
 
+# Asio is header-only and slow to parse: plprobe_common precompiles it
+# (common/CMakeLists.txt) and every other target reuses that one PCH rather
+# than building its own (three dozen targets, tens of seconds each on a
+# 2-core machine). GCC accepts the reuse only when the definitions the
+# header sees match, so every target links plprobe_common, whose usage
+# requirements carry them (Boost's, fmt's); the definitions that differ
+# (tests' PLPROBE_*_DIR, GTEST_*) are not used by the precompiled header.
+function(plprobe_reuse_pch name)
+  if(NOT name STREQUAL "plprobe_common")
+    target_link_libraries(${name} PRIVATE plprobe_common)
+    target_precompile_headers(${name} REUSE_FROM plprobe_common)
+  endif()
+endfunction()
+
 function(plprobe_add_library name)
   add_library(${name} STATIC ${ARGN})
   target_link_libraries(${name} PUBLIC plprobe_flags)
   target_include_directories(${name} PUBLIC "${PROJECT_SOURCE_DIR}")
+  plprobe_reuse_pch(${name})
 endfunction()
 
 function(plprobe_add_executable name)
   add_executable(${name} ${ARGN})
   target_link_libraries(${name} PRIVATE plprobe_flags)
+  plprobe_reuse_pch(${name})
 endfunction()

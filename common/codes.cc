@@ -76,6 +76,10 @@ constexpr std::array kCodes = {
     CodeInfo{Code::protocol_closed, "protocol_closed", "handshake",
              "connected but the server closed the connection during the protocol handshake",
              "The server rejected the connection before answering: check its logs and TLS requirements."},
+    CodeInfo{Code::stream_protocol_error, "stream_protocol_error", "handshake",
+             "a peer of plprobe serve or bench throughput sent bytes that are not plprobe's stream protocol",
+             "Point bench throughput at a plprobe serve of the same version, and serve only at plprobe clients; "
+             "something else answers on that port, or sits in the path rewriting bytes."},
     // Kafka: the bootstrap answered; these say what a Kafka client would hit next.
     CodeInfo{Code::kafka_broker_unresolvable, "kafka_broker_unresolvable", "handshake",
              "reached the bootstrap broker, but a broker's advertised host name does not resolve",

@@ -49,6 +49,7 @@ enum class Code : int {
   // Application protocols share these when nothing more specific fits.
   protocol_timeout,
   protocol_closed,
+  stream_protocol_error,
   // Kafka (probes/kafka).
   kafka_broker_unresolvable,
   kafka_broker_unreachable,

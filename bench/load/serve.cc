@@ -17,6 +17,7 @@
 #include "bench/load/io_pool.h"
 #include "bench/load/signals.h"
 #include "bench/load/stream_protocol.h"
+#include "common/codes.h"
 
 namespace plprobe::bench {
 namespace {
@@ -136,7 +137,7 @@ awaitable<void> session(Shared& shared, Stream& stream, tcp::socket& socket, std
       exact = !ec && reader.sender_total() == reader.received();
       if (ec) outcome = "tcp_error";
     } else {
-      outcome = state == stream::FrameReader::State::bad ? "protocol_error" : "protocol_closed";
+      outcome = name(state == stream::FrameReader::State::bad ? Code::stream_protocol_error : Code::protocol_closed).data();
     }
   } else {
     // The client's stop byte is read by a second coroutine while this one

@@ -95,7 +95,7 @@ awaitable<void> run_stream(Run& run, const ThroughputSettings& settings, StreamJ
   status = co_await send(asio::buffer(hello));
   if (status.ok()) status = co_await receive_exact(asio::buffer(answer));
   if (status.ok() && std::memcmp(answer.data(), "PLOK", 4) != 0) {
-    status = Status::failure(Code::protocol_closed, "the peer refused the stream hello (not plprobe serve?)");
+    status = Status::failure(Code::stream_protocol_error, "the peer did not answer the stream hello with PLOK (not plprobe serve?)");
   }
 
   if (status.ok() && report.direction == stream::Direction::up) {
@@ -142,7 +142,7 @@ awaitable<void> run_stream(Run& run, const ThroughputSettings& settings, StreamJ
     }
     report.bytes = reader.received();
     if (state == stream::FrameReader::State::bad) {
-      status = Status::failure(Code::protocol_closed, "the peer sent a frame longer than 1 MiB");
+      status = Status::failure(Code::stream_protocol_error, "the peer sent a frame longer than 1 MiB");
     } else if (state == stream::FrameReader::State::done) {
       report.peer_bytes = reader.sender_total();
       // The peer waits for the stop byte (always sent) before our total.

@@ -11,6 +11,7 @@
 #include "bench/load/result_file.h"
 #include "tests/integration/cli/plprobe_cli.h"
 #include "tests/support/certs.h"
+#include "tests/support/listeners.h"
 #include "tests/support/ports.h"
 #include "tests/support/temp_dir.h"
 
@@ -126,6 +127,17 @@ TEST_F(BenchCli, ThroughputOverTlsIsExactAndVerifiesTheCertificate) {
   EXPECT_EQ(untrusted.exit_code, 1) << untrusted.out << untrusted.err;
   auto summary = summary_of(untrusted);
   EXPECT_TRUE(summary["errors"].contains("tls_cert_untrusted")) << summary.dump();
+}
+
+// Something other than plprobe serve on the port (here an SSH banner):
+// the stream fails with its own code, never a crash or a hang.
+TEST_F(BenchCli, ThroughputAgainstAForeignServerIsAStreamProtocolError) {
+  TcpListener ssh(ListenerBehaviour::accept_and_send, "SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n");
+  auto result = run_plprobe({"bench", "throughput", "127.0.0.1:" + std::to_string(ssh.port()), "--duration", "300ms",
+                             "--warmup", "0", "--json"});
+  EXPECT_EQ(result.exit_code, 1) << result.out << result.err;
+  auto summary = summary_of(result);
+  EXPECT_GT(summary["errors"].value("stream_protocol_error", 0), 0) << summary.dump();
 }
 
 TEST_F(BenchCli, ConnectCountsConnectionsAndErrorsByCode) {
