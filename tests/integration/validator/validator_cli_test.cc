@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/unit/validator/fixtures.h"
-#include "tests/unit/validator/process.h"
+#include "tests/integration/validator/process.h"
 
 namespace plprobe::validator {
 namespace {

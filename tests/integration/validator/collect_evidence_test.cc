@@ -7,7 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/unit/validator/fixtures.h"
-#include "tests/unit/validator/process.h"
+#include "tests/integration/validator/process.h"
 
 namespace plprobe::validator {
 namespace {
